@@ -1,0 +1,52 @@
+# Stretch Desktop: `make run` launches the app, `make test` runs every check.
+# Both set up what they need on a fresh machine: a .venv, and (as root on Debian) system packages.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+# What the window needs on Debian (Qt's xcb platform plugin and its fonts) and what speech needs.
+DEBIAN_RUN  := libegl1 libgl1 libglib2.0-0 libdbus-1-3 libfontconfig1 libfreetype6 \
+               libxkbcommon0 libxkbcommon-x11-0 libx11-xcb1 libxcb-cursor0 libxcb-icccm4 \
+               libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0 libxcb-randr0 \
+               libxcb-xfixes0 libxcb-xkb1 fonts-dejavu-core libespeak-ng1
+# What the tests and the screenshot/sound checks add.
+DEBIAN_TEST := $(DEBIAN_RUN) espeak-ng sox xvfb xauth
+
+.PHONY: run test lint typecheck pytest venv debian-run debian-test clean
+
+run: debian-run $(STAMP)
+	$(PY) -m stretch_desktop $(ARGS)
+
+test: debian-test $(STAMP)
+	$(MAKE) --no-print-directory lint typecheck pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+pytest: $(STAMP)
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	  || { echo "Stretch Desktop needs Python 3.11 or newer ($(PYTHON) is older)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+debian-run:
+	@sh packaging/debian-packages.sh $(DEBIAN_RUN)
+
+debian-test:
+	@sh packaging/debian-packages.sh $(DEBIAN_TEST)
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

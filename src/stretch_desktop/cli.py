@@ -1,0 +1,236 @@
+"""The command line: the window by default, and subcommands that scripts rely on.
+
+The subcommands' output forms (``routines --json``, ``timeline --json``, ``check``'s
+``FILE:LINE: field: message``) are a public interface: change them only compatibly. Whatever a
+user passes, the answer is a message and an exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from stretch_desktop import __version__
+from stretch_desktop.core.loader import RoutineError
+from stretch_desktop.core.routine import Routine, Side
+from stretch_desktop.core.timeline import BreathCues, Preferences, Timeline, compile_routine
+from stretch_desktop.library import UnknownRoutine, load_library, read_routine_file, resolve
+
+PROG = "stretch-desktop"
+
+
+def _seconds(ms: int) -> float:
+    return round(ms / 1000, 3)
+
+
+def _clock(ms: int) -> str:
+    minutes, seconds = divmod(round(ms / 1000), 60)
+    return f"{minutes}:{seconds:02d}"
+
+
+def _routine_summary(routine: Routine, timeline: Timeline) -> dict[str, Any]:
+    return {
+        "id": routine.id,
+        "title": routine.title,
+        "source": routine.source,
+        "total_s": _seconds(timeline.total_ms),
+    }
+
+
+def timeline_json(timeline: Timeline) -> dict[str, Any]:
+    return {
+        "routine": _routine_summary(timeline.routine, timeline),
+        "phases": [
+            {
+                "index": phase.index,
+                "step": phase.step,
+                "kind": phase.kind.value,
+                "pose_id": phase.pose.id,
+                "pose": phase.pose.name,
+                "side": phase.side.value if phase.side else None,
+                "start_s": _seconds(phase.start_ms),
+                "duration_s": _seconds(phase.duration_ms),
+                "breaths": phase.breaths,
+                "cues": [
+                    {"at_s": _seconds(cue.at_ms), "kind": cue.kind.value, "text": cue.text}
+                    for cue in phase.cues
+                ],
+            }
+            for phase in timeline.phases
+        ],
+    }
+
+
+def timeline_text(timeline: Timeline) -> str:
+    routine = timeline.routine
+    lines = [
+        f"{routine.title}  ({_clock(timeline.total_ms)}, {len(timeline.steps)} steps)",
+        f"Source: {routine.source}",
+        "",
+        f"{'#':>3} {'step':>4} {'start':>6} {'length':>7}  {'kind':<9} {'pose':<34} "
+        f"{'side':<5} breaths",
+    ]
+    for phase in timeline.phases:
+        side = phase.side.value if phase.side else ""
+        breaths = "" if phase.breaths is None else str(phase.breaths)
+        lines.append(
+            f"{phase.index:>3} {phase.step:>4} {_clock(phase.start_ms):>6} "
+            f"{phase.duration_ms / 1000:>6.1f}s  {phase.kind.value:<9} {phase.pose.name[:34]:<34} "
+            f"{side:<5} {breaths}"
+        )
+        for cue in phase.cues:
+            lines.append(f"{'':>15}{_clock(cue.at_ms):>6}  {cue.kind.value:<12} {cue.text}")
+    return "\n".join(lines)
+
+
+def _preferences(args: argparse.Namespace) -> Preferences:
+    return Preferences(
+        inhale_ms=round(args.inhale * 1000),
+        exhale_ms=round(args.exhale * 1000),
+        lead_in_ms=round(args.lead_in * 1000),
+        first_side=Side(args.first_side),
+        breath_cues=BreathCues(args.breath_cues),
+    )
+
+
+def _positive(low: float, high: float) -> Any:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low:g} and {high:g}")
+        return value
+
+    return parse
+
+
+def _report(problems: Sequence[object]) -> None:
+    for problem in problems:
+        print(problem, file=sys.stderr)
+
+
+def cmd_routines(args: argparse.Namespace) -> int:
+    library = load_library()
+    _report(library.problems)
+    rows = []
+    for routine in library.routines:
+        timeline = compile_routine(routine)
+        rows.append(
+            {**_routine_summary(routine, timeline), "poses": [pose.name for pose in routine.poses]}
+        )
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        for row in rows:
+            print(
+                f"{row['id']:<32} {_clock(round(row['total_s'] * 1000)):>6}  "
+                f"{len(row['poses']):>2} poses  {row['title']}"
+            )
+    return 0
+
+
+def cmd_timeline(args: argparse.Namespace) -> int:
+    try:
+        routine = resolve(args.routine, load_library())
+    except RoutineError as error:
+        _report(error.problems)
+        return 1
+    except UnknownRoutine as error:
+        print(f"{PROG}: {error.args[0]}", file=sys.stderr)
+        return 1
+    timeline = compile_routine(routine, _preferences(args))
+    if args.json:
+        print(json.dumps(timeline_json(timeline), indent=2, ensure_ascii=False))
+    else:
+        print(timeline_text(timeline))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    failed = False
+    for name in args.files:
+        try:
+            routine = read_routine_file(Path(name))
+        except RoutineError as error:
+            _report(error.problems)
+            failed = True
+        else:
+            print(f"{name}: ok ({routine.id}, {len(routine.steps)} steps)")
+    return 1 if failed else 0
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    from stretch_desktop.ui.app import run  # Qt is imported only when a window is wanted
+
+    return run(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="A hands-free guide through stretching routines."
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--routine", metavar="ID|FILE", help="preselect a routine in the window")
+    parser.add_argument("--start", action="store_true", help="start the routine at once")
+    parser.add_argument("--fullscreen", action="store_true", help="open full screen")
+    parser.add_argument("--mute", action="store_true", help="start with the voice muted")
+    parser.set_defaults(handler=cmd_gui)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    routines = commands.add_parser("routines", help="list built-in and user routines")
+    routines.add_argument("--json", action="store_true", help="machine-readable output")
+    routines.set_defaults(handler=cmd_routines)
+
+    timeline = commands.add_parser("timeline", help="show the timed phases and cues of a routine")
+    timeline.add_argument("routine", metavar="ROUTINE", help="a routine id or a .toml file")
+    timeline.add_argument("--json", action="store_true", help="machine-readable output")
+    defaults = Preferences()
+    timeline.add_argument(
+        "--inhale",
+        type=_positive(1, 15),
+        default=defaults.inhale_ms / 1000,
+        metavar="S",
+        help="seconds per inhale (default %(default)s)",
+    )
+    timeline.add_argument(
+        "--exhale",
+        type=_positive(1, 15),
+        default=defaults.exhale_ms / 1000,
+        metavar="S",
+        help="seconds per exhale (default %(default)s)",
+    )
+    timeline.add_argument(
+        "--lead-in",
+        type=_positive(3, 60),
+        default=defaults.lead_in_ms / 1000,
+        metavar="S",
+        help="seconds before each pose (default %(default)s)",
+    )
+    timeline.add_argument(
+        "--first-side", choices=[s.value for s in Side], default=defaults.first_side.value
+    )
+    timeline.add_argument(
+        "--breath-cues", choices=[b.value for b in BreathCues], default=defaults.breath_cues.value
+    )
+    timeline.set_defaults(handler=cmd_timeline)
+
+    check = commands.add_parser("check", help="validate routine files")
+    check.add_argument("files", nargs="+", metavar="FILE")
+    check.set_defaults(handler=cmd_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `stretch-desktop timeline x | head`
+        return 0

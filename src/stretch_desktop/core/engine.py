@@ -1,0 +1,374 @@
+"""The session engine: a state machine that walks a timeline by the clock.
+
+Theory of operation
+-------------------
+A session is in one of four states: ``IDLE``, ``RUNNING``, ``PAUSED``, ``FINISHED``. Commands
+(start, pause, resume, skip, previous, jump, stop) move it between them according to one table,
+``TRANSITIONS``, which names every (state, command) pair. A pair that maps to ``None`` is illegal:
+the command raises :class:`IllegalCommand` and the session is left exactly as it was.
+
+Time is never counted; it is read. While running, session time is
+``clock now - origin``, where ``origin`` is the clock time at which session time was zero once
+pauses and seeks are accounted for (a pause moves the origin forward by its length, a seek moves
+it to put the chosen step under "now"). A late or missed poll therefore cannot shift the schedule.
+
+The timeline is flattened once into *occurrences* (a phase starting, a cue falling due, a step
+ending) in time order. A cursor marks how far they have been handed out. ``poll()`` hands out
+every occurrence whose time has come, in order, each with its lateness, so however rarely it is
+called every cue is returned exactly once. Seeks move the cursor.
+
+If polls stop for longer than ``MAX_POLL_GAP_MS`` while running (the laptop slept, the program
+hung), the engine does not race through the poses it missed: it pauses at the last polled moment
+and says why.
+
+The engine never sleeps, never starts threads and never imports Qt or speech: it is driven.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+from dataclasses import dataclass
+from typing import Final
+
+from stretch_desktop.core.clock import Clock
+from stretch_desktop.core.events import (
+    CueDue,
+    Event,
+    Finished,
+    Paused,
+    PauseReason,
+    PhaseStarted,
+    Resumed,
+    Seeked,
+    SeekReason,
+    Started,
+    StepEnded,
+    StepOutcome,
+)
+from stretch_desktop.core.timeline import Cue, CueKind, Phase, Timeline, TimelineStep
+
+MAX_POLL_GAP_MS: Final = 5_000
+"""A poll gap longer than this while running means the session was not being watched."""
+
+RESTART_WINDOW_MS: Final = 3_000
+"""``previous`` within this long of a step's start goes to the step before; later, restarts it."""
+
+
+class State(enum.Enum):
+    IDLE = "idle"
+    RUNNING = "running"
+    PAUSED = "paused"
+    FINISHED = "finished"
+
+
+class Command(enum.Enum):
+    START = "start"
+    PAUSE = "pause"
+    RESUME = "resume"
+    SKIP = "skip"
+    PREVIOUS = "previous"
+    JUMP = "jump"
+    STOP = "stop"
+
+
+_I, _R, _P, _F = State.IDLE, State.RUNNING, State.PAUSED, State.FINISHED
+
+TRANSITIONS: Final[dict[tuple[State, Command], State | None]] = {
+    # state     command            next state (None: illegal)
+    (_I, Command.START): _R,
+    (_I, Command.PAUSE): None,
+    (_I, Command.RESUME): None,
+    (_I, Command.SKIP): None,
+    (_I, Command.PREVIOUS): None,
+    (_I, Command.JUMP): None,
+    (_I, Command.STOP): None,
+    (_R, Command.START): None,
+    (_R, Command.PAUSE): _P,
+    (_R, Command.RESUME): None,
+    (_R, Command.SKIP): _R,  # skipping past the last step finishes the session
+    (_R, Command.PREVIOUS): _R,
+    (_R, Command.JUMP): _R,
+    (_R, Command.STOP): _F,
+    (_P, Command.START): None,
+    (_P, Command.PAUSE): None,
+    (_P, Command.RESUME): _R,
+    (_P, Command.SKIP): _P,  # seeking while paused moves the position and stays paused
+    (_P, Command.PREVIOUS): _P,
+    (_P, Command.JUMP): _P,
+    (_P, Command.STOP): _F,
+    (_F, Command.START): None,
+    (_F, Command.PAUSE): None,
+    (_F, Command.RESUME): None,
+    (_F, Command.SKIP): None,
+    (_F, Command.PREVIOUS): None,
+    (_F, Command.JUMP): None,
+    (_F, Command.STOP): None,
+}
+
+
+class IllegalCommand(Exception):
+    """A command that the current state does not allow; the session did not change."""
+
+    def __init__(self, state: State, command: Command, detail: str = "") -> None:
+        self.state = state
+        self.command = command
+        super().__init__(
+            f"cannot {command.value} while {state.value}" + (f": {detail}" if detail else "")
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The session as of the last poll: everything a window needs to draw itself."""
+
+    state: State
+    elapsed_ms: int
+    total_ms: int
+    phase: Phase
+    step: TimelineStep
+    pause_reason: PauseReason | None
+    outcomes: tuple[StepOutcome | None, ...]
+
+    @property
+    def phase_elapsed_ms(self) -> int:
+        return min(max(self.elapsed_ms - self.phase.start_ms, 0), self.phase.duration_ms)
+
+    @property
+    def phase_remaining_ms(self) -> int:
+        return self.phase.duration_ms - self.phase_elapsed_ms
+
+    @property
+    def step_remaining_ms(self) -> int:
+        return max(self.step.end_ms - self.elapsed_ms, 0)
+
+    @property
+    def remaining_ms(self) -> int:
+        return self.total_ms - self.elapsed_ms
+
+    @property
+    def steps_done(self) -> int:
+        return sum(outcome is StepOutcome.DONE for outcome in self.outcomes)
+
+    @property
+    def steps_skipped(self) -> int:
+        return sum(outcome is StepOutcome.SKIPPED for outcome in self.outcomes)
+
+
+# What can fall due: a phase starting, a cue, a step ending. Kept as plain tuples for speed.
+_PHASE, _CUE, _STEP_END = 0, 1, 2
+_Occurrence = tuple[int, int, Phase | Cue | int]
+
+
+def _occurrences(timeline: Timeline) -> tuple[list[_Occurrence], list[int]]:
+    """Flatten the timeline; also return where each step's first phase starts in the list."""
+    items: list[_Occurrence] = []
+    step_starts: list[int] = []
+    complete: list[_Occurrence] = []
+    for step in timeline.steps:
+        step_starts.append(len(items))
+        for phase in timeline.phases[step.first_phase : step.first_phase + step.phase_count]:
+            items.append((phase.start_ms, _PHASE, phase))
+            for cue in phase.cues:
+                target = complete if cue.kind is CueKind.COMPLETE else items
+                target.append((cue.at_ms, _CUE, cue))
+        items.append((step.end_ms, _STEP_END, step.index))
+    items.extend(complete)
+    assert all(a[0] <= b[0] for a, b in itertools.pairwise(items)), "unordered"
+    return items, step_starts
+
+
+class SessionEngine:
+    """Walks one timeline once. Make a new engine to run it again."""
+
+    def __init__(self, timeline: Timeline, clock: Clock) -> None:
+        self._timeline = timeline
+        self._clock = clock
+        self._occurrences, self._step_starts = _occurrences(timeline)
+        # The complete cue (if any) sits after the last step's end: seeking to the end lands there.
+        self._end_cursor = len(self._occurrences) - (
+            1 if self._occurrences and self._occurrences[-1][1] == _CUE else 0
+        )
+        self._state = State.IDLE
+        self._origin_ms = 0  # clock time at which session time was 0 (meaningful while running)
+        self._frozen_ms = 0  # session time while not running
+        self._cursor = 0
+        self._last_poll_ms = clock.now_ms()
+        self._pause_reason: PauseReason | None = None
+        self._outcomes: list[StepOutcome | None] = [None] * len(timeline.steps)
+        self._pending: list[Event] = []
+
+    # --- queries ------------------------------------------------------------------------------
+
+    @property
+    def timeline(self) -> Timeline:
+        return self._timeline
+
+    @property
+    def state(self) -> State:
+        return self._state
+
+    def snapshot(self) -> Snapshot:
+        """The session as of the last poll or command (not re-read from the clock)."""
+        elapsed = self._elapsed_at(self._last_poll_ms)
+        phase = self._timeline.phase_at(elapsed)
+        return Snapshot(
+            state=self._state,
+            elapsed_ms=elapsed,
+            total_ms=self._timeline.total_ms,
+            phase=phase,
+            step=self._timeline.steps[phase.step],
+            pause_reason=self._pause_reason,
+            outcomes=tuple(self._outcomes),
+        )
+
+    # --- time ---------------------------------------------------------------------------------
+
+    def poll(self) -> list[Event]:
+        """Every event that fell due since the last poll or command, in order. Never raises."""
+        self._advance(self._clock.now_ms())
+        return self._take()
+
+    # --- commands -----------------------------------------------------------------------------
+
+    def start(self, at_step: int = 0) -> list[Event]:
+        """Begin, at the first step or (resuming an interrupted session) at ``at_step``."""
+        now = self._begin(Command.START, at_step)
+        self._state = State.RUNNING
+        self._origin_ms = (
+            now - self._timeline.steps[at_step].start_ms if self._timeline.steps else now
+        )
+        self._cursor = self._step_starts[at_step] if self._step_starts else 0
+        self._pending.append(Started(self._elapsed_at(now)))
+        self._drain(now)
+        return self._take()
+
+    def pause(self) -> list[Event]:
+        now = self._begin(Command.PAUSE)
+        self._freeze(now, PauseReason.USER, lateness_ms=0)
+        return self._take()
+
+    def resume(self) -> list[Event]:
+        now = self._begin(Command.RESUME)
+        self._state = State.RUNNING
+        self._origin_ms = now - self._frozen_ms
+        self._pause_reason = None
+        self._pending.append(Resumed(self._frozen_ms))
+        self._drain(now)
+        return self._take()
+
+    def skip(self) -> list[Event]:
+        """To the lead-in of the next step (pose or side); past the last one, the end."""
+        now = self._begin(Command.SKIP)
+        current = self._current_step(now)
+        self._seek(now, current + 1, SeekReason.SKIP)
+        return self._take()
+
+    def previous(self) -> list[Event]:
+        """Restart the current step if well into it, else go to the step before."""
+        now = self._begin(Command.PREVIOUS)
+        current = self._current_step(now)
+        into = self._elapsed_at(now) - self._timeline.steps[current].start_ms
+        target = current if into > RESTART_WINDOW_MS else max(current - 1, 0)
+        self._seek(now, target, SeekReason.PREVIOUS)
+        return self._take()
+
+    def jump(self, step: int) -> list[Event]:
+        """To the lead-in of ``step`` (an index into ``timeline.steps``)."""
+        now = self._begin(Command.JUMP, step)
+        self._seek(now, step, SeekReason.JUMP)
+        return self._take()
+
+    def stop(self) -> list[Event]:
+        now = self._begin(Command.STOP)
+        self._finish(now, completed=False)
+        return self._take()
+
+    # --- the machinery ------------------------------------------------------------------------
+
+    def _begin(self, command: Command, step: int | None = None) -> int:
+        """Catch up with the clock, then check the command against the table (and its step)."""
+        now = self._clock.now_ms()
+        self._advance(now)
+        if TRANSITIONS[(self._state, command)] is None:
+            raise IllegalCommand(self._state, command)
+        if step is not None and not 0 <= step < max(len(self._timeline.steps), 1):
+            raise IllegalCommand(self._state, command, f"no step {step}")
+        return now
+
+    def _take(self) -> list[Event]:
+        events, self._pending = self._pending, []
+        return events
+
+    def _elapsed_at(self, now: int) -> int:
+        if self._state is State.RUNNING:
+            return min(max(now - self._origin_ms, 0), self._timeline.total_ms)
+        return self._frozen_ms
+
+    def _current_step(self, now: int) -> int:
+        return self._timeline.phase_at(self._elapsed_at(now)).step
+
+    def _advance(self, now: int) -> None:
+        """Let time pass up to ``now``: hand out what fell due, or pause if polls stopped."""
+        if self._state is State.RUNNING:
+            gap = now - self._last_poll_ms
+            if gap > MAX_POLL_GAP_MS:
+                self._freeze(self._last_poll_ms, PauseReason.SLEEP, lateness_ms=gap)
+            else:
+                self._drain(now)
+        self._last_poll_ms = now
+
+    def _freeze(self, at_clock_ms: int, reason: PauseReason, lateness_ms: int) -> None:
+        self._frozen_ms = self._elapsed_at(at_clock_ms)
+        self._state = State.PAUSED
+        self._pause_reason = reason
+        self._pending.append(Paused(reason, self._frozen_ms, lateness_ms))
+
+    def _drain(self, now: int) -> None:
+        """Hand out every occurrence due by session time at ``now``; finish at the end."""
+        raw = now - self._origin_ms if self._state is State.RUNNING else self._frozen_ms
+        items = self._occurrences
+        while self._cursor < len(items) and items[self._cursor][0] <= raw:
+            at, what, payload = items[self._cursor]
+            self._cursor += 1
+            late = raw - at
+            if what == _PHASE:
+                assert isinstance(payload, Phase)
+                self._pending.append(PhaseStarted(payload, at, late))
+            elif what == _CUE:
+                assert isinstance(payload, Cue)
+                self._pending.append(CueDue(payload, at, late))
+            else:
+                assert isinstance(payload, int)
+                if self._outcomes[payload] is None:
+                    self._outcomes[payload] = StepOutcome.DONE
+                self._pending.append(StepEnded(payload, StepOutcome.DONE, at, late))
+        if self._cursor >= len(items) and raw >= self._timeline.total_ms:
+            self._state, self._pause_reason = State.FINISHED, None
+            self._frozen_ms = self._timeline.total_ms
+            self._pending.append(Finished(True, self._frozen_ms, raw - self._frozen_ms))
+
+    def _seek(self, now: int, target: int, reason: SeekReason) -> None:
+        steps = self._timeline.steps
+        here = self._elapsed_at(now)
+        current = self._timeline.phase_at(here).step
+        target_ms = steps[target].start_ms if target < len(steps) else self._timeline.total_ms
+        for passed in range(current, min(target, len(steps))):  # forward: what we jump over
+            if self._outcomes[passed] is not StepOutcome.DONE:
+                self._outcomes[passed] = StepOutcome.SKIPPED
+                self._pending.append(StepEnded(passed, StepOutcome.SKIPPED, here))
+        self._pending.append(Seeked(reason, current, min(target, len(steps) - 1), target_ms))
+        self._cursor = self._step_starts[target] if target < len(steps) else self._end_cursor
+        if self._state is State.RUNNING:
+            self._origin_ms = now - target_ms
+        else:
+            self._frozen_ms = target_ms
+        if self._state is State.RUNNING or target >= len(steps):
+            if target >= len(steps):  # nothing left to pause on: the session is over
+                self._state, self._origin_ms = State.RUNNING, now - target_ms
+            self._drain(now)
+
+    def _finish(self, now: int, completed: bool) -> None:
+        self._frozen_ms = self._elapsed_at(now)
+        self._state, self._pause_reason = State.FINISHED, None
+        self._pending.append(Finished(completed, self._frozen_ms))

@@ -1,0 +1,550 @@
+"""Routine files (TOML) to :class:`Routine`, with errors a person can act on.
+
+A routine file is data only: nothing in it is executed and no path in it is followed. Whatever
+bytes it holds, the only exception that leaves :func:`load_routine` is :class:`RoutineError`,
+which lists every problem found as ``FILE:LINE: field: message``. Limits on size, counts, text
+lengths and durations keep a hostile or mistyped file from hanging the app or producing a
+three-day "stretch".
+
+This module is handed text; it does no I/O itself (``stretch_desktop.library`` reads files).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from stretch_desktop.core.routine import (
+    Amount,
+    Block,
+    ContractRelax,
+    Flow,
+    Hold,
+    Pose,
+    PoseStep,
+    Rest,
+    Routine,
+    Spoken,
+    Step,
+)
+
+FORMAT_VERSION: Final = 1
+MAX_FILE_BYTES: Final = 256 * 1024
+MAX_POSES: Final = 100
+MAX_STEPS: Final = 200
+MAX_BLOCK_STEPS: Final = 20
+MAX_LIST_ITEMS: Final = 20
+MAX_NAME: Final = 80
+MAX_SENTENCE: Final = 500
+MAX_TEXT: Final = 2000
+MAX_PROBLEMS: Final = 50
+
+_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    file: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.field}: {self.message}"
+
+
+class RoutineError(Exception):
+    """A routine file that cannot be used, with every problem found in it."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(problem) for problem in problems))
+
+
+def field_name(path: Path) -> str:
+    """``("steps", 3, "seconds")`` reads ``steps[3].seconds``: indexes count from 0."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out or "routine"
+
+
+# --- finding the line a field is on -------------------------------------------------------------
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(
+    r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=(.*)$"""
+)
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'')
+
+
+def _split_key(dotted: str) -> list[str]:
+    return [part.strip().strip("\"'") for part in re.findall(r'"[^"]*"|\'[^\']*\'|[^.]+', dotted)]
+
+
+def _line_index(text: str) -> dict[Path, int]:
+    """Map table headers and keys to their 1-based line numbers.
+
+    Only called on text that already parsed, so it can afford to be simple: it follows table and
+    array-of-table headers, counts array elements, and skips the insides of multi-line arrays and
+    strings. Anything it cannot place falls back to the nearest enclosing table's line.
+    """
+    index: dict[Path, int] = {}
+    counts: dict[Path, int] = {}
+    table: Path = ()
+    depth = 0  # open brackets/braces of a value spanning several lines
+    in_string: str | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if in_string:
+            if line.count(in_string) % 2 == 1:
+                in_string = None
+            continue
+        if depth > 0:
+            bare = _STRINGS.sub("", line.split("#", 1)[0])
+            depth += bare.count("[") + bare.count("{") - bare.count("]") - bare.count("}")
+            continue
+        header = _HEADER.match(line)
+        if header and not _KEY.match(line):
+            parts = _split_key(header.group(2))
+            path: Path = ()
+            for part in parts[:-1]:  # parents resolve to their latest array element, if any
+                path = (*path, part)
+                if path in counts:
+                    path = (*path, counts[path] - 1)
+            path = (*path, parts[-1])
+            if header.group(1) == "[[":
+                counts[path] = counts.get(path, 0) + 1
+                index.setdefault(path, number)
+                path = (*path, counts[path] - 1)
+            index[path] = number
+            table = path
+            continue
+        key = _KEY.match(line)
+        if key:
+            index.setdefault((*table, *_split_key(key.group(1))), number)
+            value = key.group(2)
+            for quote in ('"""', "'''"):
+                if value.count(quote) % 2 == 1:
+                    in_string = quote
+            if not in_string:
+                bare = _STRINGS.sub("", value.split("#", 1)[0] if "#" in value else value)
+                depth = max(
+                    0, bare.count("[") + bare.count("{") - bare.count("]") - bare.count("}")
+                )
+    return index
+
+
+class _Lines:
+    def __init__(self, text: str) -> None:
+        try:
+            self._index = _line_index(text)
+        except Exception:  # a locator bug must never hide the real problem
+            self._index = {}
+
+    def of(self, path: Path) -> int:
+        for end in range(len(path), 0, -1):
+            if path[:end] in self._index:
+                return self._index[path[:end]]
+        return 1
+
+
+# --- reading tables -----------------------------------------------------------------------------
+
+
+def _suggest(word: str, options: Iterator[str] | list[str] | tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class _Problems:
+    def __init__(self, file: str, lines: _Lines) -> None:
+        self.file, self.lines = file, lines
+        self.found: list[Problem] = []
+
+    def add(self, path: Path, message: str) -> None:
+        if len(self.found) < MAX_PROBLEMS:
+            self.found.append(Problem(self.file, self.lines.of(path), field_name(path), message))
+
+
+class _Table:
+    """One TOML table being validated: typed getters that report rather than raise."""
+
+    def __init__(self, value: object, path: Path, problems: _Problems, what: str) -> None:
+        self.path, self.problems = path, problems
+        self.ok = isinstance(value, dict)
+        self.data: dict[str, Any] = value if isinstance(value, dict) else {}
+        if not self.ok:
+            problems.add(path, f"must be a table ({what}), not {_type_name(value)}")
+        self.errors_before = len(problems.found)
+
+    @property
+    def clean(self) -> bool:
+        return self.ok and len(self.problems.found) == self.errors_before
+
+    def allow(self, *keys: str) -> None:
+        for key in self.data:
+            if key not in keys:
+                self.problems.add((*self.path, key), "unknown field" + _suggest(key, keys))
+
+    def _get(self, key: str, required: bool, kind: type | tuple[type, ...], name: str) -> Any:
+        if key not in self.data:
+            if required:
+                self.problems.add((*self.path, key), "missing (required)")
+            return None
+        value = self.data[key]
+        if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
+            self.problems.add((*self.path, key), f"must be {name}, not a true/false value")
+            return None
+        if not isinstance(value, kind):
+            self.problems.add((*self.path, key), f"must be {name}, not {_type_name(value)}")
+            return None
+        return value
+
+    def text(self, key: str, required: bool = False, limit: int = MAX_SENTENCE) -> str | None:
+        value = self._get(key, required, str, "text")
+        if value is None:
+            return None
+        value = " ".join(value.split())
+        if not value:
+            self.problems.add((*self.path, key), "must not be empty")
+            return None
+        if len(value) > limit:
+            self.problems.add(
+                (*self.path, key), f"too long ({len(value)} characters, at most {limit})"
+            )
+            return None
+        return str(value)
+
+    def ident(self, key: str) -> str | None:
+        value = self.text(key, required=True, limit=64)
+        if value is not None and not _ID.fullmatch(value):
+            self.problems.add(
+                (*self.path, key),
+                "must be lower-case letters, digits and dashes, starting with a letter or digit",
+            )
+            return None
+        return value
+
+    def texts(
+        self,
+        key: str,
+        required: bool = False,
+        limit: int = MAX_SENTENCE,
+        most: int = MAX_LIST_ITEMS,
+    ) -> tuple[str, ...] | None:
+        value = self._get(key, required, list, "a list of text")
+        if value is None:
+            return None if required else ()
+        if required and not value:
+            self.problems.add((*self.path, key), "must not be empty")
+        if len(value) > most:
+            self.problems.add((*self.path, key), f"too many items ({len(value)}, at most {most})")
+            return None
+        out: list[str] = []
+        for i, item in enumerate(value):
+            if not isinstance(item, str) or not item.strip():
+                self.problems.add((*self.path, key, i), "must be non-empty text")
+            elif len(item) > limit:
+                self.problems.add(
+                    (*self.path, key, i), f"too long ({len(item)} characters, at most {limit})"
+                )
+            else:
+                out.append(" ".join(item.split()))
+        return tuple(out)
+
+    def number(
+        self, key: str, low: float, high: float, required: bool = False, whole: bool = False
+    ) -> float | None:
+        kind: tuple[type, ...] = (int,) if whole else (int, float)
+        value = self._get(key, required, kind, "a whole number" if whole else "a number")
+        if value is None:
+            return None
+        if not low <= value <= high:  # also rejects nan and inf
+            self.problems.add(
+                (*self.path, key), f"must be between {low:g} and {high:g}, not {value:g}"
+            )
+            return None
+        return float(value)
+
+    def whole(self, key: str, low: int, high: int, required: bool = False) -> int | None:
+        value = self.number(key, low, high, required, whole=True)
+        return None if value is None else int(value)
+
+    def flag(self, key: str, default: bool) -> bool:
+        value = self._get(key, False, bool, "true or false")
+        return default if value is None else bool(value)
+
+    def tables(self, key: str, most: int) -> list[tuple[Path, object]]:
+        value = self._get(key, True, list, "a list of tables")
+        if value is None:
+            return []
+        if not value:
+            self.problems.add((*self.path, key), "must not be empty")
+        if len(value) > most:
+            self.problems.add((*self.path, key), f"too many ({len(value)}, at most {most})")
+            return []
+        return [((*self.path, key, i), item) for i, item in enumerate(value)]
+
+    def amount(
+        self,
+        seconds_key: str,
+        breaths_key: str,
+        seconds: tuple[float, float],
+        breaths: tuple[int, int],
+    ) -> Amount | None:
+        has_seconds, has_breaths = seconds_key in self.data, breaths_key in self.data
+        if has_seconds == has_breaths:
+            self.problems.add(
+                (*self.path, seconds_key if has_seconds else "kind"),
+                f"give either {seconds_key} or {breaths_key}"
+                + (", not both" if has_seconds else " (how long it lasts)"),
+            )
+            return None
+        if has_seconds:
+            value = self.number(seconds_key, *seconds)
+            return None if value is None else Amount(seconds=value)
+        count = self.whole(breaths_key, *breaths)
+        return None if count is None else Amount(breaths=count)
+
+
+def _type_name(value: object) -> str:
+    names = {
+        str: "text",
+        int: "a number",
+        float: "a number",
+        bool: "true/false",
+        list: "a list",
+        dict: "a table",
+    }
+    return names.get(type(value), type(value).__name__)
+
+
+# --- the routine's shape ------------------------------------------------------------------------
+
+_COMMON_STEP_KEYS = ("kind", "pose", "lead_in", "note")
+_HOLD_SECONDS = (1.0, 600.0)
+_BREATHS = (1, 60)
+
+
+def _spoken(table: _Table, halfway: bool) -> Spoken:
+    return Spoken(
+        lead_in=table.text("lead_in", limit=300),
+        halfway=table.text("halfway", limit=200) if halfway else None,
+        note=table.text("note"),
+    )
+
+
+def _hold(t: _Table, pose: str) -> Hold | None:
+    t.allow(*_COMMON_STEP_KEYS, "seconds", "breaths", "halfway")
+    amount = t.amount("seconds", "breaths", _HOLD_SECONDS, _BREATHS)
+    spoken = _spoken(t, halfway=True)
+    return Hold(pose, amount, spoken) if amount and t.clean else None
+
+
+def _rest(t: _Table, pose: str) -> Rest | None:
+    t.allow(*_COMMON_STEP_KEYS, "seconds", "breaths")
+    amount = t.amount("seconds", "breaths", _HOLD_SECONDS, _BREATHS)
+    spoken = _spoken(t, halfway=False)
+    return Rest(pose, amount, spoken) if amount and t.clean else None
+
+
+def _flow(t: _Table, pose: str) -> Flow | None:
+    t.allow(*_COMMON_STEP_KEYS, "repetitions", "beats", "beat_seconds", "beat_breaths")
+    repetitions = t.whole("repetitions", 1, 100, required=True)
+    beats = t.texts("beats", required=True, limit=200, most=8)
+    beat = t.amount("beat_seconds", "beat_breaths", (0.5, 60.0), (1, 10))
+    spoken = _spoken(t, halfway=False)
+    if repetitions is None or not beats or beat is None or not t.clean:
+        return None
+    return Flow(pose, repetitions, beats, beat, spoken)
+
+
+def _contract_relax(t: _Table, pose: str) -> ContractRelax | None:
+    t.allow(
+        *_COMMON_STEP_KEYS,
+        "cycles",
+        "contract_seconds",
+        "relax_seconds",
+        "contract_word",
+        "relax_word",
+    )
+    cycles = t.whole("cycles", 1, 30, required=True)
+    contract = t.number("contract_seconds", 1, 30, required=True)
+    relax = t.number("relax_seconds", 1, 60, required=True)
+    contract_word = t.text("contract_word", limit=40) or "Press"
+    relax_word = t.text("relax_word", limit=40) or "Release"
+    spoken = _spoken(t, halfway=False)
+    if cycles is None or contract is None or relax is None or not t.clean:
+        return None
+    return ContractRelax(pose, cycles, contract, relax, spoken, contract_word, relax_word)
+
+
+_POSE_STEPS: dict[str, Callable[[_Table, str], PoseStep | None]] = {
+    "hold": _hold,
+    "flow": _flow,
+    "contract_relax": _contract_relax,
+    "rest": _rest,
+}
+_KINDS = (*_POSE_STEPS, "sides")
+
+
+class _Reader:
+    def __init__(self, problems: _Problems, poses: Mapping[str, Pose]) -> None:
+        self.problems, self.poses = problems, poses
+
+    def step(self, path: Path, value: object, in_block: bool) -> Step | None:
+        t = _Table(value, path, self.problems, "a step")
+        if not t.ok:
+            return None
+        kind = t.text("kind", required=True, limit=40)
+        if kind is None:
+            return None
+        if kind == "sides" and not in_block:
+            return self.block(t)
+        if kind not in _POSE_STEPS:
+            allowed = _KINDS if not in_block else tuple(_POSE_STEPS)
+            hint = _suggest(kind, allowed) or f" (one of: {', '.join(allowed)})"
+            nested = " (sides blocks do not nest)" if kind == "sides" else ""
+            self.problems.add((*path, "kind"), f"unknown step kind {kind!r}{nested}{hint}")
+            return None
+        pose = t.text("pose", required=True, limit=64)
+        if pose is not None and pose not in self.poses:
+            self.problems.add(
+                (*path, "pose"),
+                f"no pose {pose!r} in this routine" + _suggest(pose, list(self.poses)),
+            )
+            pose = None
+        step = _POSE_STEPS[kind](t, pose or "")
+        return step if pose is not None else None
+
+    def block(self, t: _Table) -> Block | None:
+        t.allow("kind", "name", "steps", "note")
+        name = t.text("name", limit=MAX_NAME) or "Each side"
+        t.text("note")
+        inner = [self.step(p, v, in_block=True) for p, v in t.tables("steps", MAX_BLOCK_STEPS)]
+        steps = tuple(s for s in inner if isinstance(s, PoseStep))
+        if (
+            steps
+            and len(steps) == len(inner)
+            and not any(self.poses[s.pose].one_sided for s in steps)
+        ):
+            t.problems.add((*t.path, "steps"), "a sides block needs at least one one-sided pose")
+        return Block(name, steps) if steps and t.clean else None
+
+
+def _pose(t: _Table) -> Pose | None:
+    t.allow(
+        "id",
+        "name",
+        "spoken_name",
+        "instructions",
+        "key_cues",
+        "cautions",
+        "equipment",
+        "one_sided",
+    )
+    pose_id = t.ident("id")
+    name = t.text("name", required=True, limit=MAX_NAME)
+    spoken = t.text("spoken_name", limit=MAX_NAME)
+    instructions = t.texts("instructions", required=True)
+    key_cues = t.texts("key_cues") or ()
+    cautions = t.texts("cautions") or ()
+    equipment = t.texts("equipment", limit=MAX_NAME) or ()
+    one_sided = t.flag("one_sided", False)
+    if pose_id is None or name is None or not instructions or not t.clean:
+        return None
+    return Pose(
+        pose_id, name, spoken or name, instructions, key_cues, cautions, equipment, one_sided
+    )
+
+
+def _routine(data: dict[str, Any], problems: _Problems, origin: str) -> Routine | None:
+    top = _Table(data, (), problems, "a routine")
+    top.allow(
+        "format",
+        "id",
+        "title",
+        "source",
+        "source_url",
+        "description",
+        "equipment",
+        "cautions",
+        "poses",
+        "steps",
+    )
+    version = top.whole("format", 1, 1_000_000)
+    if version is not None and version != FORMAT_VERSION:
+        problems.add(("format",), f"this app reads format {FORMAT_VERSION}, not {version}")
+    routine_id = top.ident("id")
+    title = top.text("title", required=True, limit=120)
+    source = top.text("source", required=True, limit=300)
+    source_url = top.text("source_url", limit=500)
+    description = top.text("description", limit=MAX_TEXT) or ""
+    equipment = top.texts("equipment", limit=MAX_NAME) or ()
+    cautions = top.texts("cautions") or ()
+    poses: dict[str, Pose] = {}
+    for path, value in top.tables("poses", MAX_POSES):
+        pose = _pose(_Table(value, path, problems, "a pose"))
+        if pose is not None and pose.id in poses:
+            problems.add((*path, "id"), f"pose {pose.id!r} is defined twice")
+        elif pose is not None:
+            poses[pose.id] = pose
+    reader = _Reader(problems, poses)
+    steps = [
+        reader.step(path, value, in_block=False) for path, value in top.tables("steps", MAX_STEPS)
+    ]
+    if problems.found or routine_id is None or title is None or source is None:
+        return None
+    return Routine(
+        id=routine_id,
+        title=title,
+        source=source,
+        description=description,
+        poses=tuple(poses.values()),
+        steps=tuple(s for s in steps if s is not None),
+        equipment=equipment,
+        cautions=cautions,
+        source_url=source_url,
+        origin=origin,
+    )
+
+
+# --- the entry point ----------------------------------------------------------------------------
+
+_AT_LINE = re.compile(r"\(at line (\d+), column \d+\)")
+
+
+def load_routine(content: str | bytes, file: str) -> Routine:
+    """Validate a routine file's content. ``file`` names it in messages; it is not opened."""
+    if len(content) > MAX_FILE_BYTES:
+        raise RoutineError([Problem(file, 1, "file", f"larger than {MAX_FILE_BYTES // 1024} KiB")])
+    if isinstance(content, bytes):
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            line = content.count(b"\n", 0, error.start) + 1
+            raise RoutineError([Problem(file, line, "file", "not UTF-8 text")]) from None
+    else:
+        text = content
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        found = _AT_LINE.search(message)
+        line = int(found.group(1)) if found else max(1, text.count("\n") + 1)
+        detail = _AT_LINE.sub("", message).strip()
+        raise RoutineError([Problem(file, line, "syntax", f"not valid TOML: {detail}")]) from None
+    except RecursionError:  # deeply nested arrays
+        raise RoutineError([Problem(file, 1, "syntax", "nested too deeply")]) from None
+    problems = _Problems(file, _Lines(text))
+    routine = _routine(data, problems, origin=file)
+    if routine is None:
+        if not problems.found:  # pragma: no cover - every None path reports first
+            problems.add((), "could not be read")
+        raise RoutineError(problems.found)
+    return routine

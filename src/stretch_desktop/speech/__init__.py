@@ -1,0 +1,1 @@
+"""Speech behind a small interface (the speech issue fills this in)."""

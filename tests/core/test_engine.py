@@ -1,0 +1,256 @@
+"""The session engine: its state table, its use of the clock, and its events."""
+
+import pytest
+
+from stretch_desktop.core.clock import FakeClock
+from stretch_desktop.core.engine import (
+    MAX_POLL_GAP_MS,
+    TRANSITIONS,
+    Command,
+    IllegalCommand,
+    SessionEngine,
+    State,
+)
+from stretch_desktop.core.events import (
+    CueDue,
+    Finished,
+    Paused,
+    PauseReason,
+    PhaseStarted,
+    Resumed,
+    Seeked,
+    SeekReason,
+    Started,
+    StepEnded,
+    StepOutcome,
+)
+from stretch_desktop.core.timeline import CueKind, PhaseKind, Preferences, compile_routine
+from tests.core.routines import small
+
+PREFS = Preferences(lead_in_ms=5000, speech_ms=lambda text: 1000)
+
+
+@pytest.fixture
+def clock():
+    return FakeClock(1_000_000)
+
+
+@pytest.fixture
+def engine(clock):
+    return SessionEngine(compile_routine(small(), PREFS), clock)
+
+
+def run(engine, clock, ms, step=100):
+    """Advance in poll-sized steps (a GUI ticking), collecting every event."""
+    events = []
+    for _ in range(ms // step):
+        clock.advance(step)
+        events += engine.poll()
+    return events
+
+
+def to_state(engine, clock, state):
+    if state is State.IDLE:
+        return
+    engine.start()
+    if state is State.PAUSED:
+        engine.pause()
+    if state is State.FINISHED:
+        engine.stop()
+
+
+def call(engine, command):
+    return {
+        Command.START: engine.start,
+        Command.PAUSE: engine.pause,
+        Command.RESUME: engine.resume,
+        Command.SKIP: engine.skip,
+        Command.PREVIOUS: engine.previous,
+        Command.JUMP: lambda: engine.jump(1),
+        Command.STOP: engine.stop,
+    }[command]()
+
+
+def test_table_defines_every_state_and_command_pair():
+    assert set(TRANSITIONS) == {(s, c) for s in State for c in Command}
+
+
+@pytest.mark.parametrize(("state", "command"), sorted(TRANSITIONS, key=str))
+def test_each_pair_does_what_the_table_says(engine, clock, state, command):
+    to_state(engine, clock, state)
+    before = engine.snapshot()
+    expected = TRANSITIONS[(state, command)]
+    if expected is None:
+        with pytest.raises(IllegalCommand):
+            call(engine, command)
+        assert engine.snapshot() == before, "an illegal command changed the session"
+    else:
+        call(engine, command)
+        assert engine.state is expected
+
+
+def test_start_announces_the_first_pose_at_once(engine):
+    events = engine.start()
+    assert isinstance(events[0], Started)
+    assert isinstance(events[1], PhaseStarted)
+    assert events[1].phase.kind is PhaseKind.PREPARE
+    assert isinstance(events[2], CueDue)
+    assert events[2].cue.kind is CueKind.ANNOUNCE
+    assert events[2].lateness_ms == 0
+
+
+def test_cues_come_due_on_the_clock_not_on_polls(engine, clock):
+    engine.start()
+    clock.advance(1999)
+    assert [e for e in engine.poll() if isinstance(e, CueDue)] == []
+    clock.advance(1)  # lead-in is 5 s: "Three" falls due at 2 s
+    cues = [e for e in engine.poll() if isinstance(e, CueDue)]
+    assert [c.cue.text for c in cues] == ["Three"]
+    assert cues[0].lateness_ms == 0
+
+
+def test_a_late_poll_returns_everything_due_in_order_with_lateness(engine, clock):
+    engine.start()
+    clock.advance(4500)  # one poll, 4.5 s late: within the sleep limit
+    events = engine.poll()
+    cues = [e for e in events if isinstance(e, CueDue)]
+    assert [c.cue.text for c in cues] == ["Three", "Two", "One"]
+    assert [c.lateness_ms for c in cues] == [2500, 1500, 500]
+
+
+def test_pause_stops_time_and_resume_continues_where_it_was(engine, clock):
+    engine.start()
+    run(engine, clock, 3000)
+    engine.pause()
+    clock.advance(60_000)
+    assert engine.poll() == []
+    assert engine.snapshot().elapsed_ms == 3000
+    events = engine.resume()
+    assert isinstance(events[0], Resumed)
+    run(engine, clock, 1000)
+    assert engine.snapshot().elapsed_ms == 4000
+
+
+def test_a_long_poll_gap_pauses_at_the_last_poll_instead_of_racing(engine, clock):
+    engine.start()
+    run(engine, clock, 1000)
+    clock.advance(MAX_POLL_GAP_MS + 1)  # the laptop slept
+    events = engine.poll()
+    assert events == [Paused(PauseReason.SLEEP, 1000, MAX_POLL_GAP_MS + 1)]
+    assert engine.state is State.PAUSED
+    assert engine.snapshot().elapsed_ms == 1000
+    assert engine.snapshot().pause_reason is PauseReason.SLEEP
+    engine.resume()
+    assert engine.snapshot().pause_reason is None
+
+
+def test_a_gap_just_under_the_limit_is_lateness_not_sleep(engine, clock):
+    engine.start()
+    clock.advance(MAX_POLL_GAP_MS)
+    assert engine.state is State.RUNNING
+    assert not any(isinstance(e, Paused) for e in engine.poll())
+
+
+def test_skip_goes_to_the_lead_in_of_the_next_step_and_marks_it_skipped(engine, clock):
+    engine.start()
+    run(engine, clock, 6000)  # into the fold's hold
+    events = engine.skip()
+    assert StepEnded(0, StepOutcome.SKIPPED, 6000) in events
+    seek = next(e for e in events if isinstance(e, Seeked))
+    assert (seek.reason, seek.from_step, seek.to_step) == (SeekReason.SKIP, 0, 1)
+    started = next(e for e in events if isinstance(e, PhaseStarted))
+    assert started.phase.kind is PhaseKind.PREPARE
+    assert started.phase.step == 1
+    snap = engine.snapshot()
+    assert snap.step.index == 1
+    assert snap.elapsed_ms == snap.step.start_ms
+    assert snap.steps_skipped == 1
+
+
+def test_previous_restarts_the_step_when_well_into_it(engine, clock):
+    engine.start()
+    engine.jump(2)
+    run(engine, clock, 3100)
+    engine.previous()
+    snap = engine.snapshot()
+    assert snap.step.index == 2
+    assert snap.elapsed_ms == snap.step.start_ms
+
+
+def test_previous_near_the_start_goes_to_the_step_before(engine, clock):
+    engine.start()
+    engine.jump(2)
+    run(engine, clock, 3000)
+    engine.previous()
+    assert engine.snapshot().step.index == 1
+
+
+def test_previous_on_the_first_step_restarts_it(engine, clock):
+    engine.start()
+    run(engine, clock, 1000)
+    engine.previous()
+    assert engine.snapshot().elapsed_ms == 0
+
+
+def test_jump_to_a_missing_step_raises_and_changes_nothing(engine, clock):
+    engine.start()
+    before = engine.snapshot()
+    with pytest.raises(IllegalCommand):
+        engine.jump(99)
+    assert engine.snapshot() == before
+
+
+def test_seeking_while_paused_stays_paused_and_announces_on_resume(engine, clock):
+    engine.start()
+    engine.pause()
+    engine.skip()
+    assert engine.state is State.PAUSED
+    assert engine.snapshot().step.index == 1
+    clock.advance(10_000)
+    events = engine.resume()
+    assert any(isinstance(e, CueDue) and e.cue.kind is CueKind.ANNOUNCE for e in events)
+
+
+def test_skipping_the_last_step_completes_the_session(engine, clock):
+    engine.start()
+    engine.jump(len(engine.timeline.steps) - 1)
+    events = engine.skip()
+    assert engine.state is State.FINISHED
+    assert any(isinstance(e, CueDue) and e.cue.kind is CueKind.COMPLETE for e in events)
+    assert events[-1] == Finished(True, engine.timeline.total_ms)
+
+
+def test_running_to_the_end_finishes_with_every_step_done(engine, clock):
+    engine.start()
+    events = run(engine, clock, engine.timeline.total_ms + 1000)
+    assert engine.state is State.FINISHED
+    assert isinstance(events[-1], Finished)
+    assert events[-1].completed
+    done = [e.step for e in events if isinstance(e, StepEnded)]
+    assert done == list(range(len(engine.timeline.steps)))
+    assert engine.snapshot().steps_done == len(engine.timeline.steps)
+    assert engine.snapshot().remaining_ms == 0
+
+
+def test_stop_finishes_without_completing(engine, clock):
+    engine.start()
+    run(engine, clock, 2000)
+    assert engine.stop() == [Finished(False, 2000)]
+
+
+def test_start_at_a_step_begins_at_its_lead_in(engine, clock):
+    events = engine.start(at_step=2)
+    started = next(e for e in events if isinstance(e, PhaseStarted))
+    assert started.phase.step == 2
+    assert engine.snapshot().elapsed_ms == engine.timeline.steps[2].start_ms
+
+
+def test_wall_clock_is_not_used(engine, clock, monkeypatch):
+    """The engine reads only the clock it is given: moving system time does nothing."""
+    import time
+
+    engine.start()
+    monkeypatch.setattr(time, "time", lambda: 0.0)
+    monkeypatch.setattr(time, "monotonic", lambda: 0.0)
+    run(engine, clock, 1000)
+    assert engine.snapshot().elapsed_ms == 1000

@@ -1,0 +1,218 @@
+"""Routine files: precise errors for people, and nothing but RoutineError for any bytes."""
+
+import string
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stretch_desktop.core.loader import MAX_FILE_BYTES, RoutineError, load_routine
+from stretch_desktop.core.routine import Block, ContractRelax, Flow, Hold, Rest
+from tests.core.routines import SMALL
+
+
+def problems(text):
+    with pytest.raises(RoutineError) as caught:
+        load_routine(text, "r.toml")
+    return [str(p) for p in caught.value.problems]
+
+
+def test_the_small_routine_loads_with_every_step_kind():
+    routine = load_routine(SMALL, "small.toml")
+    kinds = [type(step) for step in routine.steps]
+    assert kinds == [Hold, Block, ContractRelax]
+    block = routine.steps[1]
+    assert [type(s) for s in block.steps] == [Flow, Rest]
+    assert routine.pose("child").spoken_name == "child's pose"
+    assert routine.pose("fold").spoken_name == "Forward fold"  # defaults to the name
+
+
+def test_an_unknown_key_is_named_with_its_line_and_a_suggestion():
+    text = SMALL.replace("seconds = 30", "secnds = 30")
+    line = text.splitlines().index("secnds = 30") + 1
+    assert f"r.toml:{line}: steps[0].secnds: unknown field (did you mean 'seconds'?)" in problems(
+        text
+    )
+
+
+def test_a_bad_value_inside_a_block_points_at_its_line():
+    text = SMALL.replace("repetitions = 2", "repetitions = 0")
+    line = text.splitlines().index("  repetitions = 0") + 1
+    assert problems(text) == [
+        f"r.toml:{line}: steps[1].steps[0].repetitions: must be between 1 and 100, not 0"
+    ]
+
+
+def test_a_wrong_type_is_named():
+    text = SMALL.replace("seconds = 30", 'seconds = "thirty"')
+    (problem,) = problems(text)
+    assert problem.endswith("steps[0].seconds: must be a number, not text")
+
+
+def test_seconds_and_breaths_together_are_refused():
+    text = SMALL.replace("seconds = 30", "seconds = 30\nbreaths = 5")
+    (problem,) = problems(text)
+    assert "give either seconds or breaths, not both" in problem
+
+
+def test_an_unknown_pose_suggests_the_nearest():
+    text = SMALL.replace('pose = "fold"', 'pose = "fodl"')
+    (problem,) = problems(text)
+    assert problem.endswith("steps[0].pose: no pose 'fodl' in this routine (did you mean 'fold'?)")
+
+
+def test_an_unknown_kind_lists_or_suggests_kinds():
+    text = SMALL.replace('kind = "hold"', 'kind = "hodl"')
+    (problem,) = problems(text)
+    assert "unknown step kind 'hodl' (did you mean 'hold'?)" in problem
+
+
+def test_sides_blocks_do_not_nest():
+    text = SMALL.replace('  kind = "rest"', '  kind = "sides"')
+    assert any("sides blocks do not nest" in p for p in problems(text))
+
+
+def test_a_sides_block_needs_a_one_sided_pose():
+    text = SMALL.replace('  pose = "lunge"\n  repetitions', '  pose = "fold"\n  repetitions')
+    assert any("needs at least one one-sided pose" in p for p in problems(text))
+
+
+def test_a_syntax_error_names_its_line():
+    text = SMALL.replace('title = "Small"', 'title = "Small')
+    line = SMALL.splitlines().index('title = "Small"') + 1
+    (problem,) = problems(text)
+    assert problem.startswith(f"r.toml:{line}: syntax: not valid TOML")
+
+
+def test_every_problem_is_reported_not_just_the_first():
+    text = SMALL.replace("seconds = 30", "seconds = 9999").replace("cycles = 2", "cycles = 0")
+    assert len(problems(text)) == 2
+
+
+def test_missing_required_fields():
+    found = problems('id = "x"\n')
+    assert "r.toml:1: title: missing (required)" in found
+    assert "r.toml:1: steps: missing (required)" in found
+
+
+def test_a_bad_id_is_refused():
+    found = problems(SMALL.replace('id = "small"', 'id = "../../etc"'))
+    assert any(p.startswith("r.toml:3: id: must be lower-case") for p in found)
+
+
+def test_huge_files_are_refused_before_parsing():
+    found = problems(b"#" * (MAX_FILE_BYTES + 1))
+    assert found == [f"r.toml:1: file: larger than {MAX_FILE_BYTES // 1024} KiB"]
+
+
+def test_bytes_that_are_not_utf8_name_their_line():
+    assert problems(b'id = "a"\n\xff\n') == ["r.toml:2: file: not UTF-8 text"]
+
+
+def test_a_byte_order_mark_is_fine():
+    assert load_routine(b"\xef\xbb\xbf" + SMALL.encode(), "bom.toml").id == "small"
+
+
+def test_bools_are_not_numbers():
+    (problem,) = problems(SMALL.replace("seconds = 30", "seconds = true"))
+    assert "must be a number, not a true/false value" in problem
+
+
+def test_too_many_steps_are_refused():
+    steps = '[[steps]]\nkind = "hold"\npose = "fold"\nseconds = 5\n' * 201
+    found = problems(SMALL.split("[[steps]]")[0] + steps)
+    assert any("steps: too many (201, at most 200)" in p for p in found)
+
+
+def test_very_long_text_is_refused():
+    (problem,) = problems(SMALL.replace('title = "Small"', f'title = "{"x" * 500}"'))
+    assert "title: too long" in problem
+
+
+def test_nan_and_infinity_are_out_of_bounds():
+    for value in ("nan", "inf", "-inf"):
+        (problem,) = problems(SMALL.replace("seconds = 30", f"seconds = {value}"))
+        assert "must be between" in problem
+
+
+# --- fuzzing: the only exception that may escape is RoutineError ---------------------------------
+
+
+def _quoted(text):
+    return '"' + "".join(c for c in text if c not in '\\"\n\r') + '"'
+
+
+toml_values = st.recursive(
+    st.none().map(lambda _: "1")
+    | st.integers().map(str)
+    | st.floats(allow_nan=False, allow_infinity=False).map(repr)
+    | st.booleans().map(lambda b: str(b).lower())
+    | st.text(string.printable, max_size=20).map(_quoted),
+    lambda inner: st.lists(inner, max_size=4).map(lambda xs: "[" + ", ".join(xs) + "]"),
+    max_leaves=10,
+)
+keys = st.sampled_from(
+    [
+        "id",
+        "title",
+        "source",
+        "kind",
+        "pose",
+        "seconds",
+        "breaths",
+        "steps",
+        "poses",
+        "name",
+        "instructions",
+        "one_sided",
+        "beats",
+        "cycles",
+        "x",
+    ]
+)
+headers = st.sampled_from(["", "[[poses]]", "[[steps]]", "[[steps.steps]]", "[poses]", "[x.y]"])
+documents = st.lists(
+    st.tuples(headers, st.lists(st.tuples(keys, toml_values), max_size=5)), max_size=8
+).map(
+    lambda tables: "\n".join(h + "\n" + "\n".join(f"{k} = {v}" for k, v in kv) for h, kv in tables)
+)
+
+
+def _only_routine_errors(content):
+    try:
+        load_routine(content, "fuzz.toml")
+    except RoutineError as error:
+        for problem in error.problems:
+            assert problem.line >= 1
+            assert str(problem).startswith("fuzz.toml:")
+
+
+@settings(max_examples=400, deadline=None)
+@given(documents)
+def test_random_toml_documents_give_only_routine_errors(document):
+    _only_routine_errors(document)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.binary(max_size=2000))
+def test_random_bytes_give_only_routine_errors(content):
+    _only_routine_errors(content)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_mutated_valid_routines_give_only_routine_errors(data):
+    """Start from a valid file and damage it: deletions, insertions, swapped characters."""
+    text = SMALL
+    for _ in range(data.draw(st.integers(1, 5))):
+        at = data.draw(st.integers(0, len(text)))
+        op = data.draw(st.sampled_from(["cut", "insert"]))
+        if op == "cut":
+            text = text[:at] + text[at + data.draw(st.integers(1, 10)) :]
+        else:
+            text = text[:at] + data.draw(st.text(max_size=5)) + text[at:]
+    _only_routine_errors(text)
+
+
+def test_deeply_nested_arrays_are_an_error_not_a_crash():
+    _only_routine_errors("x = " + "[" * 5000 + "]" * 5000)

@@ -1,0 +1,120 @@
+"""The command-line forms users and scripts rely on."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from stretch_desktop.cli import main
+from stretch_desktop.library import user_routines_dir
+from tests.core.routines import SMALL
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.startswith("stretch-desktop ")
+
+
+def test_routines_json_lists_the_built_ins_with_the_documented_keys(capsys):
+    code, out, _ = run(capsys, "routines", "--json")
+    assert code == 0
+    rows = json.loads(out)
+    assert len(rows) == 5
+    for row in rows:
+        assert set(row) == {"id", "title", "source", "total_s", "poses"}
+        assert row["total_s"] > 0 and row["poses"]
+
+
+def test_user_routines_are_listed_and_a_broken_one_is_reported_and_skipped(capsys):
+    folder = user_routines_dir()
+    folder.mkdir(parents=True)
+    (folder / "mine.toml").write_text(SMALL)
+    (folder / "broken.toml").write_bytes(b'id = "x"\n\x00\xff')
+    code, out, err = run(capsys, "routines", "--json")
+    assert code == 0
+    assert "small" in [row["id"] for row in json.loads(out)]
+    assert err.strip() == f"{folder / 'broken.toml'}:2: file: not UTF-8 text"
+
+
+def test_timeline_json_has_the_documented_shape(capsys):
+    code, out, _ = run(capsys, "timeline", "seven-stretches-for-back-pain", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert set(data["routine"]) == {"id", "title", "source", "total_s"}
+    phase = data["phases"][0]
+    assert set(phase) == {
+        "index",
+        "step",
+        "kind",
+        "pose_id",
+        "pose",
+        "side",
+        "start_s",
+        "duration_s",
+        "breaths",
+        "cues",
+    }
+    assert set(phase["cues"][0]) == {"at_s", "kind", "text"}
+    assert {p["side"] for p in data["phases"]} == {"left", "right", None}
+    assert all(isinstance(p["breaths"], int | None) for p in data["phases"])
+    last = data["phases"][-1]
+    assert data["routine"]["total_s"] == pytest.approx(last["start_s"] + last["duration_s"])
+
+
+def test_timeline_of_a_file_with_preferences(capsys, tmp_path):
+    path = tmp_path / "small.toml"
+    path.write_text(SMALL)
+    code, out, _ = run(capsys, "timeline", str(path), "--json", "--first-side", "left")
+    assert code == 0
+    sides = [p["side"] for p in json.loads(out)["phases"] if p["side"]]
+    assert sides[0] == "left"
+
+
+def test_timeline_text_is_a_readable_table(capsys):
+    code, out, _ = run(capsys, "timeline", "toe-touch")
+    assert code == 0
+    assert out.splitlines()[0].startswith("Toe Touch")
+    assert "Toe touch. Thirty seconds." in out
+
+
+def test_an_unknown_routine_suggests_a_close_one(capsys):
+    code, _, err = run(capsys, "timeline", "toe-tuch")
+    assert code == 1
+    assert "did you mean 'toe-touch'" in err
+
+
+def test_check_passes_good_files_and_reports_bad_ones_line_by_line(capsys, tmp_path):
+    good, bad = tmp_path / "good.toml", tmp_path / "bad.toml"
+    good.write_text(SMALL)
+    bad.write_text(SMALL.replace("cycles = 2", "cycles = 99"))
+    assert run(capsys, "check", str(good))[0] == 0
+    code, _, err = run(capsys, "check", str(good), str(bad), str(tmp_path / "missing.toml"))
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert lines[0].startswith(f"{bad}:")
+    assert lines[0].endswith("steps[2].cycles: must be between 1 and 30, not 99")
+    assert lines[1].startswith(f"{tmp_path / 'missing.toml'}:1: file: cannot read")
+
+
+def test_check_never_shows_a_traceback_whatever_the_bytes(tmp_path):
+    """A real process: what a user sees, including for files that are not routines at all."""
+    odd = tmp_path / "odd.toml"
+    odd.write_bytes(bytes(range(256)) * 4)
+    result = subprocess.run(
+        [sys.executable, "-m", "stretch_desktop", "check", str(odd), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 2
