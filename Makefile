@@ -14,7 +14,7 @@ DEBIAN_RUN  := libegl1 libgl1 libglib2.0-0 libdbus-1-3 libfontconfig1 libfreetyp
 # What the tests and the screenshot/sound checks add.
 DEBIAN_TEST := $(DEBIAN_RUN) espeak-ng sox xvfb xauth
 
-.PHONY: run test lint typecheck pytest venv debian-run debian-test clean
+.PHONY: run test lint typecheck pytest screenshots venv debian-run debian-test clean
 
 run: debian-run $(STAMP)
 	$(PY) -m stretch_desktop $(ARGS)
@@ -31,6 +31,10 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The real window under Xvfb, one PNG per state, into docs/screenshots/ (look at every one).
+screenshots: debian-test $(STAMP)
+	QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1400x900x24" $(PY) tools/screenshots.py docs/screenshots
 
 venv: $(STAMP)
 

@@ -254,3 +254,19 @@ def test_wall_clock_is_not_used(engine, clock, monkeypatch):
     monkeypatch.setattr(time, "monotonic", lambda: 0.0)
     run(engine, clock, 1000)
     assert engine.snapshot().elapsed_ms == 1000
+
+
+def test_active_time_excludes_pauses_and_sleep(engine, clock):
+    engine.start()
+    run(engine, clock, 2000)
+    engine.pause()
+    clock.advance(50_000)
+    engine.resume()
+    run(engine, clock, 1000)
+    clock.advance(MAX_POLL_GAP_MS + 10)  # slept: the time asleep is not activity
+    engine.poll()
+    assert engine.snapshot().active_ms == 3000
+    engine.resume()
+    events = run(engine, clock, engine.timeline.total_ms)
+    assert isinstance(events[-1], Finished)
+    assert engine.snapshot().active_ms == engine.timeline.total_ms

@@ -129,6 +129,8 @@ class Snapshot:
     step: TimelineStep
     pause_reason: PauseReason | None
     outcomes: tuple[StepOutcome | None, ...]
+    active_ms: int
+    """Clock time spent running (pauses excluded), as history and the summary report it."""
 
     @property
     def phase_elapsed_ms(self) -> int:
@@ -197,6 +199,8 @@ class SessionEngine:
         self._pause_reason: PauseReason | None = None
         self._outcomes: list[StepOutcome | None] = [None] * len(timeline.steps)
         self._pending: list[Event] = []
+        self._active_before_ms = 0  # running time of earlier stretches between pauses
+        self._running_since_ms = 0
 
     # --- queries ------------------------------------------------------------------------------
 
@@ -220,6 +224,7 @@ class SessionEngine:
             step=self._timeline.steps[phase.step],
             pause_reason=self._pause_reason,
             outcomes=tuple(self._outcomes),
+            active_ms=self._active_at(self._last_poll_ms),
         )
 
     # --- time ---------------------------------------------------------------------------------
@@ -234,7 +239,7 @@ class SessionEngine:
     def start(self, at_step: int = 0) -> list[Event]:
         """Begin, at the first step or (resuming an interrupted session) at ``at_step``."""
         now = self._begin(Command.START, at_step)
-        self._state = State.RUNNING
+        self._state, self._running_since_ms = State.RUNNING, now
         self._origin_ms = (
             now - self._timeline.steps[at_step].start_ms if self._timeline.steps else now
         )
@@ -250,7 +255,7 @@ class SessionEngine:
 
     def resume(self) -> list[Event]:
         now = self._begin(Command.RESUME)
-        self._state = State.RUNNING
+        self._state, self._running_since_ms = State.RUNNING, now
         self._origin_ms = now - self._frozen_ms
         self._pause_reason = None
         self._pending.append(Resumed(self._frozen_ms))
@@ -300,6 +305,16 @@ class SessionEngine:
         events, self._pending = self._pending, []
         return events
 
+    def _active_at(self, now: int) -> int:
+        if self._state is State.RUNNING:
+            return self._active_before_ms + max(now - self._running_since_ms, 0)
+        return self._active_before_ms
+
+    def _stop_running(self, now: int) -> None:
+        """Bank the running time up to ``now`` before the state leaves RUNNING."""
+        if self._state is State.RUNNING:
+            self._active_before_ms = self._active_at(now)
+
     def _elapsed_at(self, now: int) -> int:
         if self._state is State.RUNNING:
             return min(max(now - self._origin_ms, 0), self._timeline.total_ms)
@@ -320,6 +335,7 @@ class SessionEngine:
 
     def _freeze(self, at_clock_ms: int, reason: PauseReason, lateness_ms: int) -> None:
         self._frozen_ms = self._elapsed_at(at_clock_ms)
+        self._stop_running(at_clock_ms)
         self._state = State.PAUSED
         self._pause_reason = reason
         self._pending.append(Paused(reason, self._frozen_ms, lateness_ms))
@@ -344,6 +360,8 @@ class SessionEngine:
                     self._outcomes[payload] = StepOutcome.DONE
                 self._pending.append(StepEnded(payload, StepOutcome.DONE, at, late))
         if self._cursor >= len(items) and raw >= self._timeline.total_ms:
+            # Time past the end is not activity: bank only up to the moment the session ended.
+            self._stop_running(now - (raw - self._timeline.total_ms))
             self._state, self._pause_reason = State.FINISHED, None
             self._frozen_ms = self._timeline.total_ms
             self._pending.append(Finished(True, self._frozen_ms, raw - self._frozen_ms))
@@ -366,9 +384,11 @@ class SessionEngine:
         if self._state is State.RUNNING or target >= len(steps):
             if target >= len(steps):  # nothing left to pause on: the session is over
                 self._state, self._origin_ms = State.RUNNING, now - target_ms
+                self._running_since_ms = now
             self._drain(now)
 
     def _finish(self, now: int, completed: bool) -> None:
         self._frozen_ms = self._elapsed_at(now)
+        self._stop_running(now)
         self._state, self._pause_reason = State.FINISHED, None
         self._pending.append(Finished(completed, self._frozen_ms))

@@ -1,0 +1,628 @@
+"""The main window: choose a routine, follow it from the mat, see how it went.
+
+It lays out and paints what the session controller reports, and forwards what the person does
+(buttons, keys, media keys, double-clicks) to the controller. It keeps no session state of its
+own beyond what it last drew, so it only touches a widget when what it shows has changed: the
+controller calls in about 60 times a second while a session runs.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+
+from PySide6.QtCore import QByteArray, QEvent, QModelIndex, Qt
+from PySide6.QtGui import (
+    QCloseEvent,
+    QFont,
+    QHideEvent,
+    QKeySequence,
+    QResizeEvent,
+    QShortcut,
+    QShowEvent,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QStyle,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from stretch_desktop.core.engine import Snapshot, State
+from stretch_desktop.core.routine import Routine
+from stretch_desktop.core.timeline import Timeline, compile_routine
+from stretch_desktop.ui.pose_list_model import PoseListDelegate, PoseListModel
+from stretch_desktop.ui.presenter import (
+    APP_TITLE,
+    clock_text,
+    countdown_text,
+    pacer_view,
+    pause_notice,
+    step_detail,
+    step_label,
+    up_next,
+    window_title,
+)
+from stretch_desktop.ui.session_controller import SessionController, Summary
+from stretch_desktop.ui.settings import Settings, UiPreferences
+from stretch_desktop.ui.widgets import FitText, PacerWidget
+
+Confirm = Callable[[str, str], bool]
+
+
+def ask(parent: QWidget) -> Confirm:
+    def confirm(title: str, question: str) -> bool:
+        answer = QMessageBox.question(parent, title, question)
+        return answer == QMessageBox.StandardButton.Yes
+
+    return confirm
+
+
+def _bullets(items: tuple[str, ...]) -> str:
+    return "".join(f"<li>{html.escape(item)}</li>" for item in items)
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        controller: SessionController,
+        routines: list[Routine],
+        preferences: UiPreferences,
+        settings: Settings | None = None,
+        notices: list[str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.controller = controller
+        self.routines = routines
+        self.preferences = preferences
+        self.settings = settings
+        self.confirm: Confirm = ask(self)
+        self._timeline: Timeline | None = None
+        self._shown_step = -1
+        self._last_title = ""
+        self.setWindowTitle(APP_TITLE)
+        self.setMinimumSize(720, 480)
+
+        self.pages = QStackedWidget()
+        self.choose_page = self._build_choose_page(notices or [])
+        self.session_page = self._build_session_page()
+        self.done_page = self._build_done_page()
+        for page in (self.choose_page, self.session_page, self.done_page):
+            self.pages.addWidget(page)
+        self.setCentralWidget(self.pages)
+        self._build_shortcuts()
+
+        controller.loaded.connect(self._on_loaded)
+        controller.updated.connect(self._on_updated)
+        controller.state_changed.connect(self._on_state_changed)
+        controller.caption.connect(self._on_caption)
+        controller.finished.connect(self._on_finished)
+        self.pacer.set_reduced_motion(preferences.reduced_motion)
+        self.mute_button.setChecked(preferences.muted)
+        controller.set_muted(preferences.muted)
+        if self.routine_list.count():
+            self.routine_list.setCurrentRow(0)
+
+    # --- building ---------------------------------------------------------------------------------
+
+    def _button(
+        self, text: str, icon: QStyle.StandardPixmap, tip: str, slot: Callable[[], None], name: str
+    ) -> QPushButton:
+        button = QPushButton(self.style().standardIcon(icon), text)
+        button.setToolTip(tip)
+        button.setAccessibleName(name)
+        button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # Space belongs to pause, not a button
+        button.clicked.connect(slot)
+        button.setMinimumHeight(48)
+        return button
+
+    def _build_choose_page(self, notices: list[str]) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        heading = QLabel("Choose a routine")
+        heading.setObjectName("heading")
+        layout.addWidget(heading)
+        if notices:
+            notice = QLabel("\n".join(notices))
+            notice.setWordWrap(True)
+            notice.setObjectName("notice")
+            notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            layout.addWidget(notice)
+        split = QSplitter()
+        self.routine_list = QListWidget()
+        self.routine_list.setAccessibleName("Routines")
+        self.routine_list.setWordWrap(True)
+        self.routine_list.setSpacing(4)
+        for routine in self.routines:
+            item = QListWidgetItem(self._routine_row(routine))
+            item.setData(Qt.ItemDataRole.UserRole, routine.id)
+            self.routine_list.addItem(item)
+        self.routine_list.currentRowChanged.connect(self._show_preview)
+        self.routine_list.itemActivated.connect(lambda _item: self.start_selected())
+        self.preview = QTextBrowser()
+        self.preview.setAccessibleName("Routine preview")
+        self.preview.setOpenExternalLinks(False)
+        split.addWidget(self.routine_list)
+        split.addWidget(self.preview)
+        split.setSizes([380, 520])
+        layout.addWidget(split, 1)
+        row = QHBoxLayout()
+        self.preferences_button = self._button(
+            "Preferences…",
+            QStyle.StandardPixmap.SP_FileDialogDetailedView,
+            "Breath pace, lead-in, first side, breath cues, motion",
+            self.open_preferences,
+            "Preferences",
+        )
+        row.addWidget(self.preferences_button)
+        row.addStretch(1)
+        self.start_button = self._button(
+            "Start",
+            QStyle.StandardPixmap.SP_MediaPlay,
+            "Start this routine (Space)",
+            self.start_selected,
+            "Start routine",
+        )
+        self.start_button.setDefault(True)
+        row.addWidget(self.start_button)
+        layout.addLayout(row)
+        return page
+
+    def _build_session_page(self) -> QWidget:
+        page = QWidget()
+        outer = QVBoxLayout(page)
+        split = QSplitter()
+        self.pose_model = PoseListModel(self)
+        self.pose_list = QListView()
+        self.pose_list.setModel(self.pose_model)
+        self.pose_list.setItemDelegate(PoseListDelegate(self.pose_list))
+        self.pose_list.setAccessibleName("Poses")
+        self.pose_list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # Rows elide their names; a sideways scroll would hide the lengths column instead.
+        self.pose_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.pose_list.setUniformItemSizes(True)
+        self.pose_list.activated.connect(self._on_pose_activated)
+        self.pose_list.setToolTip("Double-click or press Enter to go to a pose")
+        split.addWidget(self.pose_list)
+
+        body = QWidget()
+        column = QVBoxLayout(body)
+        self.pose_name = FitText(bold=True, max_height_ratio=0.8, minimum_height=40)
+        self.pose_meta = QLabel()
+        self.pose_meta.setObjectName("meta")
+        column.addWidget(self.pose_name, 2)
+        column.addWidget(self.pose_meta)
+        big = QHBoxLayout()
+        self.pacer = PacerWidget()
+        self.countdown = FitText(bold=True, max_height_ratio=0.75, minimum_height=80)
+        self.countdown.setAccessibleName("Time left in this phase")
+        big.addWidget(self.pacer, 3)
+        big.addWidget(self.countdown, 2)
+        column.addLayout(big, 7)
+        self.pause_label = QLabel()
+        self.pause_label.setObjectName("pause")
+        self.pause_label.setWordWrap(True)
+        column.addWidget(self.pause_label)
+        self.details = QLabel()
+        self.details.setWordWrap(True)
+        self.details.setTextFormat(Qt.TextFormat.RichText)
+        self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        # Instructions are for a glance before the pose; the pacer and countdown get the height.
+        details_scroll = QScrollArea()
+        details_scroll.setWidget(self.details)
+        details_scroll.setWidgetResizable(True)
+        details_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        details_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        column.addWidget(details_scroll, 3)
+        self.up_next = QLabel()
+        self.up_next.setObjectName("meta")
+        column.addWidget(self.up_next)
+        split.addWidget(body)
+        split.setStretchFactor(1, 3)
+        split.setSizes([380, 900])
+        outer.addWidget(split, 1)
+
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+        outer.addWidget(line)
+        self.caption = QLabel()
+        self.caption.setObjectName("caption")
+        self.caption.setWordWrap(True)
+        self.caption.setAccessibleName("Last spoken cue")
+        outer.addWidget(self.caption)
+        progress_row = QHBoxLayout()
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(False)
+        self.progress.setAccessibleName("Session progress")
+        self.time_left = QLabel()
+        self.time_left.setObjectName("meta")
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(self.time_left)
+        outer.addLayout(progress_row)
+
+        controls = QHBoxLayout()
+        pixmap = QStyle.StandardPixmap
+        self.previous_button = self._button(
+            "Previous",
+            pixmap.SP_MediaSkipBackward,
+            "Back to the start of this pose, or the one before (Left or P)",
+            self.controller.previous,
+            "Previous pose",
+        )
+        self.play_button = self._button(
+            "Start",
+            pixmap.SP_MediaPlay,
+            "Start, pause or resume (Space)",
+            self.controller.toggle,
+            "Start",
+        )
+        self.skip_button = self._button(
+            "Skip",
+            pixmap.SP_MediaSkipForward,
+            "Skip to the next pose or side (Right or N)",
+            self.controller.skip,
+            "Skip pose",
+        )
+        self.stop_button = self._button(
+            "Stop", pixmap.SP_MediaStop, "Stop the session (Esc)", self.request_stop, "Stop session"
+        )
+        self.mute_button = self._button(
+            "Mute", pixmap.SP_MediaVolumeMuted, "Mute the voice (M)", self.toggle_mute, "Mute voice"
+        )
+        self.mute_button.setCheckable(True)
+        self.mute_button.clicked.disconnect()
+        self.mute_button.toggled.connect(self._on_mute_toggled)
+        for button in (self.previous_button, self.play_button, self.skip_button, self.stop_button):
+            controls.addWidget(button)
+        controls.addStretch(1)
+        controls.addWidget(self.mute_button)
+        outer.addLayout(controls)
+        return page
+
+    def _build_done_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addStretch(1)
+        self.done_title = FitText(bold=True, max_height_ratio=0.8, minimum_height=60)
+        self.done_summary = QLabel()
+        self.done_summary.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.done_summary.setObjectName("summary")
+        self.done_summary.setWordWrap(True)
+        layout.addWidget(self.done_title, 2)
+        layout.addWidget(self.done_summary, 1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.again_button = self._button(
+            "Again",
+            QStyle.StandardPixmap.SP_BrowserReload,
+            "Do this routine again (Space)",
+            self.again,
+            "Again",
+        )
+        self.choose_button = self._button(
+            "Choose another",
+            QStyle.StandardPixmap.SP_ArrowBack,
+            "Back to the routines",
+            self.choose_another,
+            "Choose another routine",
+        )
+        row.addWidget(self.again_button)
+        row.addWidget(self.choose_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        layout.addStretch(1)
+        return page
+
+    def _build_shortcuts(self) -> None:
+        key = Qt.Key
+        bindings: list[tuple[list[QKeySequence | Qt.Key], Callable[[], None]]] = [
+            (
+                [
+                    key.Key_Space,
+                    key.Key_MediaTogglePlayPause,
+                    key.Key_MediaPlay,
+                    key.Key_MediaPause,
+                ],
+                self.play_pause,
+            ),
+            ([key.Key_Right, key.Key_N, key.Key_MediaNext], self.controller.skip),
+            ([key.Key_Left, key.Key_P, key.Key_MediaPrevious], self.controller.previous),
+            ([key.Key_Escape, key.Key_MediaStop], self.request_stop),
+            ([key.Key_M], self.toggle_mute),
+            ([key.Key_F11], self.toggle_fullscreen),
+        ]
+        self.shortcuts: list[QShortcut] = []
+        for keys, slot in bindings:
+            for sequence in keys:
+                shortcut = QShortcut(QKeySequence(sequence), self)
+                shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+                shortcut.activated.connect(slot)
+                self.shortcuts.append(shortcut)
+
+    # --- choosing ---------------------------------------------------------------------------------
+
+    def _routine_row(self, routine: Routine) -> str:
+        timeline = compile_routine(routine, self.preferences.pacing)
+        equipment = ", ".join(routine.equipment) or "No equipment"
+        return (
+            f"{routine.title}\n{clock_text(timeline.total_ms)} · "
+            f"{len(routine.poses)} pose{'' if len(routine.poses) == 1 else 's'} · "
+            f"{equipment}\nSource: {routine.source}"
+        )
+
+    def selected_routine(self) -> Routine | None:
+        row = self.routine_list.currentRow()
+        return self.routines[row] if 0 <= row < len(self.routines) else None
+
+    def select_routine(self, routine_id: str) -> bool:
+        for row, routine in enumerate(self.routines):
+            if routine.id == routine_id:
+                self.routine_list.setCurrentRow(row)
+                return True
+        return False
+
+    def _show_preview(self, row: int) -> None:
+        if not 0 <= row < len(self.routines):
+            self.preview.clear()
+            return
+        routine = self.routines[row]
+        timeline = compile_routine(routine, self.preferences.pacing)
+        steps = "".join(
+            f"<li>{html.escape(step_label(s))} — {html.escape(step_detail(s))}"
+            f"{' <i>(rest)</i>' if s.is_rest else ''}</li>"
+            for s in timeline.steps
+        )
+        cautions = (
+            f"<h3>Take care</h3><ul>{_bullets(routine.cautions)}</ul>" if routine.cautions else ""
+        )
+        equipment = ", ".join(routine.equipment) or "none"
+        self.preview.setHtml(
+            f"<h2>{html.escape(routine.title)}</h2>"
+            f"<p>{html.escape(routine.description)}</p>"
+            f"<p><b>{clock_text(timeline.total_ms)}</b> · equipment: {html.escape(equipment)}<br>"
+            f"Source: <i>{html.escape(routine.source)}</i></p>"
+            f"<h3>Poses</h3><ol>{steps}</ol>{cautions}"
+        )
+
+    def open_preferences(self) -> None:
+        from stretch_desktop.ui.preferences_dialog import PreferencesDialog
+
+        dialog = PreferencesDialog(self.preferences, self)
+        if dialog.exec() != PreferencesDialog.DialogCode.Accepted:
+            return
+        self.apply_preferences(dialog.preferences())
+
+    def apply_preferences(self, preferences: UiPreferences) -> None:
+        """New pacing applies from the next session; the list and preview show it at once."""
+        self.preferences = preferences
+        if self.settings:
+            self.settings.save(preferences)
+        self.pacer.set_reduced_motion(preferences.reduced_motion)
+        for row, routine in enumerate(self.routines):
+            self.routine_list.item(row).setText(self._routine_row(routine))
+        self._show_preview(self.routine_list.currentRow())
+
+    def start_selected(self) -> None:
+        routine = self.selected_routine()
+        if routine is None:
+            return
+        if self.settings:
+            self.settings.save_last_routine(routine.id)
+        self.controller.load(routine, self.preferences.pacing)
+        self.pages.setCurrentWidget(self.session_page)
+        self.controller.start()
+
+    def again(self) -> None:
+        self.controller.reload()
+        self.pages.setCurrentWidget(self.session_page)
+        self.controller.start()
+
+    def choose_another(self) -> None:
+        self.pages.setCurrentWidget(self.choose_page)
+        self._set_title(APP_TITLE)
+        self.routine_list.setFocus()
+
+    # --- controls ---------------------------------------------------------------------------------
+
+    def play_pause(self) -> None:
+        page = self.pages.currentWidget()
+        if page is self.choose_page:
+            self.start_selected()
+        elif page is self.done_page:
+            self.again()
+        else:
+            self.controller.toggle()
+
+    def request_stop(self) -> None:
+        engine = self.controller.engine
+        if engine is None or engine.state not in (State.RUNNING, State.PAUSED):
+            return
+        was_running = engine.state is State.RUNNING
+        self.controller.pause()  # the voice and the clock wait while the person decides
+        if self.confirm("Stop session", "Stop this session? Your progress so far is kept."):
+            self.controller.stop()
+        elif was_running:
+            self.controller.toggle()
+
+    def toggle_mute(self) -> None:
+        self.mute_button.toggle()
+
+    def _on_mute_toggled(self, muted: bool) -> None:
+        self.controller.set_muted(muted)
+        self.mute_button.setText("Unmute" if muted else "Mute")
+        self.mute_button.setAccessibleName("Unmute voice" if muted else "Mute voice")
+        self.preferences = UiPreferences(
+            self.preferences.pacing, self.preferences.reduced_motion, muted
+        )
+        if self.settings:
+            self.settings.save(self.preferences)
+
+    def toggle_fullscreen(self) -> None:
+        self.setWindowState(self.windowState() ^ Qt.WindowState.WindowFullScreen)
+
+    def _on_pose_activated(self, index: QModelIndex) -> None:
+        self.controller.jump(index.row())
+
+    # --- painting what the controller reports ---------------------------------------------
+
+    def _set_title(self, title: str) -> None:
+        if title != self._last_title:
+            self._last_title = title
+            self.setWindowTitle(title)
+
+    def _on_loaded(self, timeline: Timeline) -> None:
+        self._timeline = timeline
+        self._shown_step = -1
+        self.pose_model.set_timeline(timeline)
+        self.progress.setRange(0, max(1, timeline.total_ms // 1000))
+        self.caption.setText("")
+        self.pause_label.setText("")
+
+    def _on_updated(self, snapshot: Snapshot) -> None:
+        timeline = self._timeline
+        if timeline is None:
+            return
+        if snapshot.step.index != self._shown_step:
+            self._show_step(timeline, snapshot)
+        self.pose_model.set_progress(snapshot.step.index, snapshot.outcomes)
+        if self.isVisible() and not self.isMinimized():
+            self.pacer.set_view(pacer_view(snapshot, timeline.preferences))
+        self.countdown.set_text(countdown_text(snapshot.phase_remaining_ms))
+        seconds = snapshot.elapsed_ms // 1000
+        if self.progress.value() != seconds:
+            self.progress.setValue(seconds)
+        left = f"{clock_text(snapshot.remaining_ms)} left"
+        if self.time_left.text() != left:
+            self.time_left.setText(left)
+        self._set_title(window_title(snapshot, timeline.routine.title))
+
+    def _show_step(self, timeline: Timeline, snapshot: Snapshot) -> None:
+        step, pose = snapshot.step, snapshot.step.pose
+        self._shown_step = step.index
+        self.pose_name.set_text(pose.name)
+        side = f"{step.side.value.capitalize()} side · " if step.side else ""
+        kind = "Rest · " if step.is_rest else ""
+        self.pose_meta.setText(
+            f"{kind}{side}{step_detail(step)} · pose {step.index + 1} of {len(timeline.steps)}"
+        )
+        # Cautions first: the instructions scroll, and a caution must never be out of sight.
+        parts = []
+        if pose.cautions:
+            parts.append(f"<p><b>Take care:</b> {html.escape(' '.join(pose.cautions))}</p>")
+        if step.note:
+            parts.append(f"<p><i>{html.escape(step.note)}</i></p>")
+        parts.append(f"<ul>{_bullets(pose.instructions)}</ul>")
+        if pose.equipment:
+            parts.append(f"<p>Equipment: {html.escape(', '.join(pose.equipment))}</p>")
+        self.details.setText("".join(parts))
+        self.up_next.setText(up_next(timeline, snapshot))
+        self.pose_list.scrollTo(
+            self.pose_model.index(step.index), QAbstractItemView.ScrollHint.PositionAtCenter
+        )
+
+    def _on_state_changed(self, snapshot: Snapshot) -> None:
+        running = snapshot.state is State.RUNNING
+        pixmap = (
+            QStyle.StandardPixmap.SP_MediaPause if running else QStyle.StandardPixmap.SP_MediaPlay
+        )
+        label = {State.IDLE: "Start", State.RUNNING: "Pause", State.PAUSED: "Resume"}.get(
+            snapshot.state, "Start"
+        )
+        self.play_button.setText(label)
+        self.play_button.setIcon(self.style().standardIcon(pixmap))
+        self.play_button.setAccessibleName(label)
+        self.pause_label.setText(pause_notice(snapshot))
+        active = snapshot.state in (State.RUNNING, State.PAUSED)
+        for button in (self.previous_button, self.skip_button, self.stop_button):
+            button.setEnabled(active)
+        if self._timeline is not None:  # the pacer shows "Paused" even when no tick follows
+            self.pacer.set_view(pacer_view(snapshot, self._timeline.preferences))
+
+    def _on_caption(self, text: str) -> None:
+        self.caption.setText(text)
+
+    def _on_finished(self, summary: Summary) -> None:
+        self.done_title.set_text("Session complete" if summary.completed else "Session stopped")
+        skipped = f", {summary.steps_skipped} skipped" if summary.steps_skipped else ""
+        self.done_summary.setText(
+            f"{summary.routine_title}\n"
+            f"Time stretching: {clock_text(summary.active_ms)}\n"
+            f"Poses done: {summary.steps_done} of {summary.steps_total}{skipped}"
+        )
+        self.pages.setCurrentWidget(self.done_page)
+        self.again_button.setFocus()
+
+    # --- window events ----------------------------------------------------------------------------
+
+    def _update_on_screen(self) -> None:
+        self.controller.set_on_screen(self.isVisible() and not self.isMinimized())
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.WindowStateChange:
+            self._update_on_screen()
+        super().changeEvent(event)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._update_on_screen()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self._update_on_screen()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Text grows with the window so it stays readable from the mat."""
+        super().resizeEvent(event)
+        base = max(12, self.height() // 42)
+        for widget, scale, bold in (
+            (self.pose_meta, 1.25, False),
+            (self.details, 1.0, False),
+            (self.up_next, 1.1, False),
+            (self.caption, 1.5, True),
+            (self.time_left, 1.1, False),
+            (self.pause_label, 1.3, True),
+            (self.done_summary, 1.6, False),
+            (self.routine_list, 1.05, False),
+            (self.preview, 1.0, False),
+            *((button, 1.05, False) for button in self.findChildren(QPushButton)),
+        ):
+            font = QFont(widget.font())
+            font.setPixelSize(round(base * scale))
+            font.setBold(bold)
+            widget.setFont(font)
+        heading = QFont(self.font())
+        heading.setPixelSize(round(base * 2))
+        heading.setBold(True)
+        self.choose_page.findChild(QLabel, "heading").setFont(heading)  # type: ignore[union-attr]
+        list_font = QFont(self.pose_list.font())
+        list_font.setPixelSize(round(base * 1.1))
+        self.pose_list.setFont(list_font)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        engine = self.controller.engine
+        if engine is not None and engine.state in (State.RUNNING, State.PAUSED):
+            if not self.confirm("Quit", "A session is in progress. Stop it and quit?"):
+                event.ignore()
+                return
+            self.controller.stop()
+        if self.settings:
+            self.settings.save_geometry(self.saveGeometry())
+        super().closeEvent(event)
+
+    def restore_geometry(self, geometry: QByteArray | None) -> None:
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1100, 720)

@@ -1,0 +1,81 @@
+"""Preferences: breath pace, lead-in, first side, breath cues, reduced motion."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QWidget,
+)
+
+from stretch_desktop.core.routine import Side
+from stretch_desktop.core.timeline import BreathCues, Preferences
+from stretch_desktop.ui.settings import UiPreferences
+
+_BREATH_CUES = {
+    BreathCues.OFF: "Off",
+    BreathCues.FIRST_THREE: "First three breaths of a hold",
+    BreathCues.EVERY: "Every breath",
+}
+
+
+def _seconds(value: float, low: float, high: float, tip: str) -> QDoubleSpinBox:
+    box = QDoubleSpinBox()
+    box.setRange(low, high)
+    box.setSingleStep(0.5)
+    box.setDecimals(1)
+    box.setSuffix(" s")
+    box.setValue(value)
+    box.setToolTip(tip)
+    box.setAccessibleName(tip)
+    return box
+
+
+class PreferencesDialog(QDialog):
+    def __init__(self, prefs: UiPreferences, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Preferences")
+        pacing = prefs.pacing
+        form = QFormLayout(self)
+        self.inhale = _seconds(pacing.inhale_ms / 1000, 1, 15, "Seconds per inhale")
+        self.exhale = _seconds(pacing.exhale_ms / 1000, 1, 15, "Seconds per exhale")
+        self.lead_in = _seconds(pacing.lead_in_ms / 1000, 3, 60, "Seconds to get into each pose")
+        self.first_side = QComboBox()
+        self.first_side.addItem("Right", Side.RIGHT)
+        self.first_side.addItem("Left", Side.LEFT)
+        self.first_side.setCurrentIndex(0 if pacing.first_side is Side.RIGHT else 1)
+        self.first_side.setAccessibleName("First side")
+        self.breath_cues = QComboBox()
+        for value, label in _BREATH_CUES.items():
+            self.breath_cues.addItem(label, value)
+        self.breath_cues.setCurrentIndex(list(_BREATH_CUES).index(pacing.breath_cues))
+        self.breath_cues.setAccessibleName("Spoken breath cues")
+        self.reduced_motion = QCheckBox("Reduce motion (the pacer fills instead of growing)")
+        self.reduced_motion.setChecked(prefs.reduced_motion)
+        self._muted = prefs.muted
+        form.addRow("Inhale", self.inhale)
+        form.addRow("Exhale", self.exhale)
+        form.addRow("Lead-in before each pose", self.lead_in)
+        form.addRow("First side", self.first_side)
+        form.addRow("Spoken breath cues", self.breath_cues)
+        form.addRow(self.reduced_motion)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def preferences(self) -> UiPreferences:
+        pacing = Preferences(
+            inhale_ms=round(self.inhale.value() * 1000),
+            exhale_ms=round(self.exhale.value() * 1000),
+            lead_in_ms=round(self.lead_in.value() * 1000),
+            first_side=self.first_side.currentData(),
+            breath_cues=self.breath_cues.currentData(),
+        )
+        return UiPreferences(pacing, self.reduced_motion.isChecked(), self._muted)

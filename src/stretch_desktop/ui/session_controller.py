@@ -1,0 +1,230 @@
+"""Wires the session engine to the window and the speaker: ticks, commands, events.
+
+It owns the engine of the current session and a ticker. On every tick it polls the engine and
+passes what happened on: cues to the speaker and the caption, the new snapshot to the window. The
+engine decides what happens when; this class only forwards. It never sleeps and never waits for
+speech.
+
+Ticks come fast (about 60 a second) while the window is on screen, so the pacer moves smoothly;
+slower while it is hidden or minimised, where only the voice needs the engine polled; and not at
+all while paused or idle, so an idle window costs no CPU.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Signal
+
+from stretch_desktop.core.clock import Clock
+from stretch_desktop.core.engine import IllegalCommand, SessionEngine, Snapshot, State
+from stretch_desktop.core.events import (
+    CueDue,
+    Event,
+    Finished,
+    Paused,
+    PauseReason,
+    Seeked,
+)
+from stretch_desktop.core.routine import Routine
+from stretch_desktop.core.timeline import Preferences, Timeline, compile_routine
+from stretch_desktop.speech.speaker import Speaker
+from stretch_desktop.ui.ticker import Ticker
+
+log = logging.getLogger(__name__)
+
+VISIBLE_TICK_MS = 16
+"""About 60 frames a second: the pacer's animation rate."""
+HIDDEN_TICK_MS = 50
+"""Only the voice needs the engine while nothing is on screen; well inside a cue's 100 ms."""
+
+
+@dataclass(frozen=True)
+class Summary:
+    routine_title: str
+    completed: bool
+    active_ms: int
+    steps_done: int
+    steps_skipped: int
+    steps_total: int
+
+
+class SessionController(QObject):
+    loaded = Signal(object)  # Timeline
+    updated = Signal(object)  # Snapshot, on every tick and command
+    state_changed = Signal(object)  # Snapshot, when running/paused/finished changes
+    caption = Signal(str)  # the last cue, as text
+    finished = Signal(object)  # Summary
+
+    def __init__(
+        self,
+        clock: Clock,
+        speaker: Speaker,
+        make_ticker: Callable[[Callable[[], None]], Ticker],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._clock = clock
+        self._speaker = speaker
+        self._ticker = make_ticker(self.tick)
+        self._engine: SessionEngine | None = None
+        self._routine: Routine | None = None
+        self._preferences = Preferences()
+        self._on_screen = True
+        self._muted = False
+
+    # --- what the window asks -------------------------------------------------------------------
+
+    @property
+    def engine(self) -> SessionEngine | None:
+        return self._engine
+
+    @property
+    def ticker(self) -> Ticker:
+        return self._ticker
+
+    @property
+    def speaker(self) -> Speaker:
+        return self._speaker
+
+    @property
+    def muted(self) -> bool:
+        return self._muted
+
+    def snapshot(self) -> Snapshot | None:
+        return self._engine.snapshot() if self._engine else None
+
+    def load(self, routine: Routine, preferences: Preferences) -> Timeline:
+        """Prepare a fresh session of ``routine`` (stopping any running one)."""
+        if self._engine and self._engine.state in (State.RUNNING, State.PAUSED):
+            self._command(self._engine.stop)
+        self._routine, self._preferences = routine, preferences
+        timeline = compile_routine(routine, preferences)
+        self._engine = SessionEngine(timeline, self._clock)
+        self._ticker.stop()
+        self.loaded.emit(timeline)
+        self.updated.emit(self._engine.snapshot())
+        return timeline
+
+    def reload(self) -> None:
+        """The same routine again, from the start (the done screen's "Again")."""
+        if self._routine is not None:
+            self.load(self._routine, self._preferences)
+
+    # --- commands -------------------------------------------------------------------------------
+
+    def start(self, at_step: int = 0) -> None:
+        if self._engine:
+            self._command(lambda: self._engine.start(at_step) if self._engine else [])
+
+    def toggle(self) -> None:
+        """Start, pause or resume: what Space and the play/pause key mean."""
+        engine = self._engine
+        if engine is None:
+            return
+        engine.poll()  # the state to toggle is the state now, not at the last tick
+        action = {
+            State.IDLE: engine.start,
+            State.RUNNING: engine.pause,
+            State.PAUSED: engine.resume,
+        }.get(engine.state)
+        if action is not None:
+            self._command(action)
+
+    def pause(self) -> None:
+        if self._engine and self._engine.state is State.RUNNING:
+            self._command(self._engine.pause)
+
+    def skip(self) -> None:
+        if self._engine:
+            self._command(self._engine.skip)
+
+    def previous(self) -> None:
+        if self._engine:
+            self._command(self._engine.previous)
+
+    def jump(self, step: int) -> None:
+        engine = self._engine
+        if engine is None:
+            return
+        if engine.state is State.IDLE:
+            self._command(lambda: engine.start(step))
+        else:
+            self._command(lambda: engine.jump(step))
+
+    def stop(self) -> None:
+        if self._engine:
+            self._command(self._engine.stop)
+
+    def set_muted(self, muted: bool) -> None:
+        self._muted = muted
+        self._speaker.set_muted(muted)
+        if muted:
+            self._speaker.silence()
+
+    def set_on_screen(self, on_screen: bool) -> None:
+        """The window was shown, hidden or minimised: tick fast only when someone can see it."""
+        self._on_screen = on_screen
+        self._schedule()
+
+    # --- the machinery --------------------------------------------------------------------------
+
+    def tick(self) -> None:
+        if self._engine is None:
+            return
+        self._handle(self._engine.poll())
+
+    def _command(self, action: Callable[[], list[Event]]) -> None:
+        try:
+            events = action()
+        except IllegalCommand as error:  # a stale button press: harmless, but worth a trace
+            log.debug("ignored: %s", error)
+            return
+        self._handle(events, forced=True)
+
+    def _handle(self, events: list[Event], forced: bool = False) -> None:
+        engine = self._engine
+        assert engine is not None
+        state_change = forced
+        for event in events:
+            match event:
+                case CueDue(cue=cue, lateness_ms=late):
+                    self._speaker.say(cue, late)
+                    self.caption.emit(cue.text)
+                case Paused(reason=reason):
+                    self._speaker.silence()
+                    state_change = True
+                    if reason is PauseReason.SLEEP:
+                        log.info("paused: no poll for too long (sleep or a stall)")
+                case Seeked():
+                    self._speaker.silence()
+                case Finished():
+                    if not event.completed:
+                        self._speaker.silence()
+                    state_change = True
+        snapshot = engine.snapshot()
+        if state_change or events:
+            self._schedule()
+        self.updated.emit(snapshot)
+        if state_change:
+            self.state_changed.emit(snapshot)
+        if any(isinstance(event, Finished) for event in events):
+            self.finished.emit(
+                Summary(
+                    routine_title=engine.timeline.routine.title,
+                    completed=all(e.completed for e in events if isinstance(e, Finished)),
+                    active_ms=snapshot.active_ms,
+                    steps_done=snapshot.steps_done,
+                    steps_skipped=snapshot.steps_skipped,
+                    steps_total=len(engine.timeline.steps),
+                )
+            )
+
+    def _schedule(self) -> None:
+        running = self._engine is not None and self._engine.state is State.RUNNING
+        if not running:
+            self._ticker.stop()
+        else:
+            self._ticker.start(VISIBLE_TICK_MS if self._on_screen else HIDDEN_TICK_MS)

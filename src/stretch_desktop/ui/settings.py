@@ -1,0 +1,93 @@
+"""Preferences and window state that outlive a session, kept with QSettings.
+
+A value that cannot be read back (a hand-edited or corrupt file) falls back to its default: a bad
+settings file must never stop the app from starting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from stretch_desktop.core.routine import Side
+from stretch_desktop.core.timeline import BreathCues, Preferences
+
+
+@dataclass(frozen=True)
+class UiPreferences:
+    pacing: Preferences = field(default_factory=Preferences)
+    reduced_motion: bool = False
+    muted: bool = False
+
+
+def _number(settings: QSettings, key: str, default: float, low: float, high: float) -> float:
+    try:
+        value = float(settings.value(key, default))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return default
+    return value if low <= value <= high else default
+
+
+def _flag(settings: QSettings, key: str, default: bool) -> bool:
+    value = settings.value(key, default)
+    if isinstance(value, str):
+        return value.lower() in ("true", "1", "yes")
+    return bool(value)
+
+
+def _choice(settings: QSettings, key: str, default: str, options: set[str]) -> str:
+    value = settings.value(key, default)
+    return value if isinstance(value, str) and value in options else default
+
+
+class Settings:
+    def __init__(self, store: QSettings | None = None) -> None:
+        self._store = store or QSettings()
+
+    def load(self) -> UiPreferences:
+        s, base = self._store, Preferences()
+        pacing = Preferences(
+            inhale_ms=round(_number(s, "pace/inhale_s", base.inhale_ms / 1000, 1, 15) * 1000),
+            exhale_ms=round(_number(s, "pace/exhale_s", base.exhale_ms / 1000, 1, 15) * 1000),
+            lead_in_ms=round(_number(s, "pace/lead_in_s", base.lead_in_ms / 1000, 3, 60) * 1000),
+            first_side=Side(
+                _choice(s, "pace/first_side", base.first_side.value, {"left", "right"})
+            ),
+            breath_cues=BreathCues(
+                _choice(
+                    s, "voice/breath_cues", base.breath_cues.value, {b.value for b in BreathCues}
+                )
+            ),
+        )
+        return UiPreferences(
+            pacing=pacing,
+            reduced_motion=_flag(s, "look/reduced_motion", False),
+            muted=_flag(s, "voice/muted", False),
+        )
+
+    def save(self, prefs: UiPreferences) -> None:
+        s, p = self._store, prefs.pacing
+        s.setValue("pace/inhale_s", p.inhale_ms / 1000)
+        s.setValue("pace/exhale_s", p.exhale_ms / 1000)
+        s.setValue("pace/lead_in_s", p.lead_in_ms / 1000)
+        s.setValue("pace/first_side", p.first_side.value)
+        s.setValue("voice/breath_cues", p.breath_cues.value)
+        s.setValue("look/reduced_motion", prefs.reduced_motion)
+        s.setValue("voice/muted", prefs.muted)
+        s.sync()
+
+    def geometry(self) -> QByteArray | None:
+        value = self._store.value("window/geometry")
+        return value if isinstance(value, QByteArray) else None
+
+    def save_geometry(self, geometry: QByteArray) -> None:
+        self._store.setValue("window/geometry", geometry)
+        self._store.sync()
+
+    def last_routine(self) -> str | None:
+        value = self._store.value("session/last_routine")
+        return value if isinstance(value, str) else None
+
+    def save_last_routine(self, routine_id: str) -> None:
+        self._store.setValue("session/last_routine", routine_id)

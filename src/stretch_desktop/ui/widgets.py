@@ -1,0 +1,158 @@
+"""Widgets that paint what they are given: scaled text and the breath pacer. No timers here."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPalette,
+)
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from stretch_desktop.ui.presenter import PacerView
+
+
+class FitText(QWidget):
+    """Text drawn as large as its box allows (up to ``max_height_ratio`` of the box's height).
+
+    The countdown and the pose name use it so they grow with the window: a maximised window on a
+    TV reads from across the room without a font setting.
+    """
+
+    def __init__(
+        self,
+        text: str = "",
+        *,
+        bold: bool = False,
+        max_height_ratio: float = 0.9,
+        align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignCenter,
+        role: QPalette.ColorRole = QPalette.ColorRole.WindowText,
+        minimum_height: int = 24,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._text = text
+        self._bold = bold
+        self._ratio = max_height_ratio
+        self._align = align
+        self._role = role
+        self.setMinimumHeight(minimum_height)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setAccessibleName(text)
+
+    def text(self) -> str:
+        return self._text
+
+    def set_text(self, text: str) -> None:
+        if text != self._text:  # repaint only on change: this is called on every tick
+            self._text = text
+            self.setAccessibleName(text)
+            self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(200, self.minimumHeight())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if not self._text:
+            return
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        font = QFont(self.font())
+        font.setBold(self._bold)
+        box = QRectF(self.rect())
+        size = max(6.0, box.height() * self._ratio)
+        font.setPixelSize(round(size))
+        width = QFontMetricsF(font).horizontalAdvance(self._text)
+        if width > box.width() * 0.98:  # too wide: shrink to fit the width instead
+            font.setPixelSize(max(6, int(size * box.width() * 0.98 / width)))
+        painter.setFont(font)
+        painter.setPen(self.palette().color(self._role))
+        painter.drawText(box, int(self._align), self._text)
+
+
+def tone_colour(tone: str, palette: QPalette) -> QColor:
+    """The pacer's colour: the system accent for effort, a calm teal for rests and releases,
+    grey while waiting. Drawn translucent, so the window's text colour reads on top of it in a
+    light or a dark palette alike."""
+    if tone in ("ready", "paused"):
+        return QColor(palette.color(QPalette.ColorRole.Mid))
+    accent = QColor(palette.color(QPalette.ColorRole.Highlight))
+    if tone in ("rest", "release"):
+        hue = (accent.hsvHue() - 40) % 360 if accent.hsvHue() >= 0 else 170
+        return QColor.fromHsv(hue, min(accent.hsvSaturation(), 150), max(accent.value(), 170))
+    return accent
+
+
+class PacerWidget(QWidget):
+    """A circle that grows on the inhale and shrinks on the exhale, with words inside.
+
+    With reduced motion the circle keeps its size and fills from the bottom instead.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._view = PacerView(0.0, "", "", "ready")
+        self._reduced_motion = False
+        self.setMinimumSize(160, 160)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setAccessibleName("Breath pacer")
+
+    @property
+    def view(self) -> PacerView:
+        return self._view
+
+    def set_reduced_motion(self, reduced: bool) -> None:
+        self._reduced_motion = reduced
+        self.update()
+
+    def set_view(self, view: PacerView) -> None:
+        if view != self._view:
+            if (view.title, view.detail) != (self._view.title, self._view.detail):
+                self.setAccessibleDescription(f"{view.title}. {view.detail}")
+            self._view = view
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = self.palette()
+        side = min(self.width(), self.height()) - 8
+        centre = QPointF(self.width() / 2, self.height() / 2)
+        full = side / 2
+        colour = tone_colour(self._view.tone, palette)
+        track = QColor(colour)
+        track.setAlphaF(0.16)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(track)
+        painter.drawEllipse(centre, full, full)
+        fill = QColor(colour)
+        fill.setAlphaF(0.55)
+        painter.setBrush(fill)
+        if self._reduced_motion:
+            circle = QPainterPath()
+            circle.addEllipse(centre, full, full)
+            level = QPainterPath()
+            top = centre.y() + full - 2 * full * self._view.size
+            level.addRect(QRectF(centre.x() - full, top, 2 * full, 2 * full))
+            painter.drawPath(circle.intersected(level))
+        else:
+            radius = full * (0.35 + 0.65 * self._view.size)
+            painter.drawEllipse(centre, radius, radius)
+        text_colour = palette.color(QPalette.ColorRole.WindowText)
+        font = QFont(self.font())
+        font.setBold(True)
+        font.setPixelSize(max(10, round(side * 0.13)))
+        painter.setFont(font)
+        painter.setPen(text_colour)
+        upper = QRectF(centre.x() - full, centre.y() - side * 0.16, 2 * full, side * 0.18)
+        painter.drawText(upper, int(Qt.AlignmentFlag.AlignCenter), self._view.title)
+        font.setBold(False)
+        font.setPixelSize(max(9, round(side * 0.075)))
+        painter.setFont(font)
+        lower = QRectF(centre.x() - full, centre.y() + side * 0.03, 2 * full, side * 0.12)
+        painter.drawText(lower, int(Qt.AlignmentFlag.AlignCenter), self._view.detail)
