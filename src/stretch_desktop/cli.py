@@ -165,6 +165,55 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_say(args: argparse.Namespace) -> int:
+    """Speak through the same chain as a session, and say what it used and how fast it was."""
+    import tempfile
+    import time
+
+    from stretch_desktop.speech.player import PlayerUnavailable, find_player
+    from stretch_desktop.speech.renderer import CueCache, Pyttsx3Synthesiser, VoiceSettings
+
+    text = " ".join(args.text).strip()
+    if not text:
+        print(f"{PROG}: nothing to say", file=sys.stderr)
+        return 2
+    try:
+        player = find_player()
+    except PlayerUnavailable as error:
+        print(f"{PROG}: voice unavailable: {error}", file=sys.stderr)
+        return 1
+    settings = VoiceSettings(voice=args.voice, rate=args.rate)
+    with tempfile.TemporaryDirectory(prefix="stretch-say-") as folder:
+        cache = CueCache(Path(folder), settings)
+        started = time.perf_counter()
+        try:
+            synthesiser = Pyttsx3Synthesiser(settings)
+            ready = time.perf_counter()
+            rendered = cache.store(text, synthesiser)
+        except Exception as error:  # no libespeak-ng, a bad voice id: a message, not a trace
+            print(f"{PROG}: voice unavailable: {error}", file=sys.stderr)
+            return 1
+        rendered_at = time.perf_counter()
+        try:
+            player.play(rendered.path)
+        except OSError as error:
+            print(f"{PROG}: the player {player.name} failed: {error}", file=sys.stderr)
+            return 1
+        playing_at = time.perf_counter()
+        print(f"synthesiser: {synthesiser.name}")
+        print(f"player: {player.name}")
+        print(f"start-up: {(ready - started) * 1000:.0f} ms")
+        print(f"rendering: {(rendered_at - ready) * 1000:.0f} ms "
+              f"({rendered.duration_ms / 1000:.2f} s of speech)")  # fmt: skip
+        print(f"playback start: {(playing_at - rendered_at) * 1000:.0f} ms", flush=True)
+        while player.playing:  # wait for the sound to end, so the files can be removed
+            time.sleep(0.02)
+        if player.error:
+            print(f"{PROG}: {player.error}", file=sys.stderr)
+            return 1
+    return 0
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     from stretch_desktop.ui.app import run  # Qt is imported only when a window is wanted
 
@@ -180,6 +229,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--start", action="store_true", help="start the routine at once")
     parser.add_argument("--fullscreen", action="store_true", help="open full screen")
     parser.add_argument("--mute", action="store_true", help="start with the voice muted")
+    parser.add_argument(
+        "--cue-log",
+        type=Path,
+        metavar="FILE",
+        help="append one JSON line per cue: when it was due, spoken, dropped or cut",
+    )
     parser.set_defaults(handler=cmd_gui)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
@@ -219,6 +274,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--breath-cues", choices=[b.value for b in BreathCues], default=defaults.breath_cues.value
     )
     timeline.set_defaults(handler=cmd_timeline)
+
+    say = commands.add_parser("say", help="speak TEXT with the session's voice and report timings")
+    say.add_argument("text", nargs="+", metavar="TEXT")
+    say.add_argument("--voice", help="a voice id (default: the synthesiser's)")
+    say.add_argument("--rate", type=int, default=170, help="words a minute (default 170)")
+    say.set_defaults(handler=cmd_say)
 
     check = commands.add_parser("check", help="validate routine files")
     check.add_argument("files", nargs="+", metavar="FILE")

@@ -102,7 +102,7 @@ def test_space_pauses_and_resumes_and_the_title_says_so(ui):
 def test_the_title_follows_the_pose_and_the_time_left_in_it(ui):
     ui.start("toe-touch")
     ui.run(1000)
-    left = ui.snapshot.step_remaining_ms // 1000
+    left = -(-ui.snapshot.step_remaining_ms // 1000)  # whole seconds, rounded up
     assert ui.window.windowTitle() == (f"Standing Toe Touch · 0:{left:02d} left — Stretch Desktop")
 
 
@@ -247,7 +247,9 @@ def test_mute_key_mutes_the_speaker_and_captions_carry_on(ui):
     assert ui.speaker.muted
     assert ui.window.mute_button.isChecked()
     said = len(ui.speaker.said)
-    ui.run(2500)  # "Three" falls due 2 s into the 5 s lead-in
+    three = ui.controller.engine.timeline.phases[0].cues[1]
+    assert three.text == "Three"
+    ui.run(three.at_ms + 100)
     assert len(ui.speaker.said) == said
     assert ui.window.caption.text() == "Three"
 
@@ -279,3 +281,43 @@ def test_shortcuts_cover_the_documented_keys(ui):
     bound = {s.key().toString() for s in ui.window.shortcuts}
     for key in ("Space", "Right", "N", "Left", "P", "Esc", "M", "F11"):
         assert QKeySequence(key).toString() in bound
+
+
+def test_pause_silences_and_resume_briefly_reannounces_the_pose(ui):
+    ui.start("seven-stretches-for-back-pain")
+    ui.run(8000)
+    silenced = ui.speaker.silenced
+    ui.key(Qt.Key.Key_Space)
+    assert ui.speaker.silenced == silenced + 1
+    ui.key(Qt.Key.Key_Space)
+    assert ui.speaker.said[-1] == ("Calf stretch, right side.", 0)
+    assert ui.window.caption.text() == "Calf stretch, right side."
+
+
+def test_skip_cuts_the_voice_and_announces_the_new_pose(ui):
+    ui.start("seven-stretches-for-back-pain")
+    ui.run(1000)
+    silenced = ui.speaker.silenced
+    ui.key(Qt.Key.Key_Right)
+    assert ui.speaker.silenced == silenced + 1
+    assert ui.speaker.said[-1][0].startswith("Switch sides. Calf stretch, left side.")
+
+
+def test_resuming_onto_a_fresh_announcement_does_not_say_the_pose_twice(ui):
+    ui.start("seven-stretches-for-back-pain")
+    ui.key(Qt.Key.Key_Space)
+    ui.key(Qt.Key.Key_Right)  # while paused: the new pose is announced on resume
+    ui.key(Qt.Key.Key_Space)
+    announcements = [t for t, _ in ui.speaker.said if "Calf stretch, left side" in t]
+    assert len(announcements) == 1
+
+
+def test_loading_prerenders_every_cue_and_measured_lengths_set_the_lead_in(ui):
+    routine = next(r for r in ui.window.routines if r.id == "toe-touch")
+    ui.window.select_routine("toe-touch")
+    announcement = "Toe touch. Thirty seconds. Fold from your hips and hold still. No bouncing."
+    assert announcement in ui.speaker.prepared  # selecting a routine starts rendering
+    ui.speaker.lengths[announcement] = 9000  # this voice is slow
+    timeline = ui.controller.load(routine, PACE)
+    assert timeline.phases[0].duration_ms == 9000 + 300 + 3000
+    assert timeline.phases[0].cues[1].at_ms == 9300

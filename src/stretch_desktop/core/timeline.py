@@ -425,6 +425,24 @@ def compile_routine(routine: Routine, prefs: Preferences | None = None) -> Timel
     return Timeline(routine, prefs, tuple(phases), tuple(steps))
 
 
+def reannouncement(step: TimelineStep, at_ms: int) -> Cue:
+    """What the voice says on resume: where the person is, briefly ("Lizard, right side.")."""
+    return Cue(
+        at_ms, CueKind.ANNOUNCE, words.sentence(step.pose.spoken_name + words.side_words(step.side))
+    )
+
+
+def cue_texts(timeline: Timeline) -> list[str]:
+    """Every distinct text the session may say, in the order it will first be needed."""
+    seen: dict[str, None] = {}
+    for phase in timeline.phases:
+        for cue in phase.cues:
+            seen.setdefault(cue.text, None)
+    for step in timeline.steps:
+        seen.setdefault(reannouncement(step, 0).text, None)
+    return list(seen)
+
+
 # --- reading a phase at a moment (for the pacer and the countdown) -----------------------------
 
 

@@ -8,6 +8,7 @@ the session going in silence while captions carry on.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -30,6 +31,20 @@ class Speaker(Protocol):
         """One line for the window: which voice is in use, or why there is none."""
         ...
 
+    def prepare(self, texts: Iterable[str]) -> None:
+        """Render these ahead of time (in the background), so they are not late when due."""
+        ...
+
+    def measured_ms(self, text: str) -> int | None:
+        """How long ``text`` takes to say with the current voice, once rendered; else None."""
+        ...
+
+    def voices(self) -> list[tuple[str, str]]:
+        """(id, name) of the voices to choose from; empty when there is no voice."""
+        ...
+
+    def close(self) -> None: ...
+
 
 class NullSpeaker:
     """Says nothing. Used when there is no voice; the reason is shown to the person."""
@@ -50,6 +65,18 @@ class NullSpeaker:
     def status(self) -> str:
         return self._reason
 
+    def prepare(self, texts: Iterable[str]) -> None:
+        pass
+
+    def measured_ms(self, text: str) -> int | None:
+        return None
+
+    def voices(self) -> list[tuple[str, str]]:
+        return []
+
+    def close(self) -> None:
+        pass
+
 
 @dataclass
 class RecordingSpeaker:
@@ -69,6 +96,21 @@ class RecordingSpeaker:
     def set_muted(self, muted: bool) -> None:
         self.muted = muted
 
+    prepared: list[str] = field(default_factory=list)
+    lengths: dict[str, int] = field(default_factory=dict)
+
     @property
     def status(self) -> str:
         return "Recording speaker"
+
+    def prepare(self, texts: Iterable[str]) -> None:
+        self.prepared.extend(texts)
+
+    def measured_ms(self, text: str) -> int | None:
+        return self.lengths.get(text)
+
+    def voices(self) -> list[tuple[str, str]]:
+        return [("test-voice", "Test voice")]
+
+    def close(self) -> None:
+        pass

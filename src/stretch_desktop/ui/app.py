@@ -9,15 +9,21 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication
+import platformdirs
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QApplication
 
 from stretch_desktop import __version__
 from stretch_desktop.core.clock import MonotonicClock
 from stretch_desktop.core.loader import RoutineError
-from stretch_desktop.library import UnknownRoutine, load_library, resolve
-from stretch_desktop.speech.speaker import NullSpeaker
+from stretch_desktop.library import APP_NAME, UnknownRoutine, load_library, resolve
+from stretch_desktop.speech.live import create_speaker
+from stretch_desktop.speech.renderer import VoiceSettings
+from stretch_desktop.speech.speaker import Speaker
 from stretch_desktop.ui.main_window import MainWindow
 from stretch_desktop.ui.session_controller import SessionController
 from stretch_desktop.ui.settings import Settings
@@ -40,6 +46,29 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+class _StatusBridge(QObject):
+    """Carries the speech thread's status changes to the GUI thread (a queued signal)."""
+
+    changed = Signal(str)
+
+
+def chime_path() -> Path | None:
+    entry = resources.files("stretch_desktop") / "resources" / "sounds" / "chime.wav"
+    path = Path(str(entry))
+    return path if path.is_file() else None
+
+
+def speaker_factory(
+    cue_log: Path | None, bridge: _StatusBridge
+) -> Callable[[VoiceSettings], Speaker]:
+    cache = platformdirs.user_cache_path(APP_NAME, appauthor=False) / "cues"
+
+    def make(voice: VoiceSettings) -> Speaker:
+        return create_speaker(cache, voice, chime_path(), cue_log, bridge.changed.emit)
+
+    return make
+
+
 def build_window(args: argparse.Namespace) -> MainWindow:
     settings = Settings()
     preferences = settings.load()
@@ -59,9 +88,12 @@ def build_window(args: argparse.Namespace) -> MainWindow:
         if chosen is not None and all(r.id != chosen.id for r in routines):
             routines.append(chosen)
         preselect = chosen.id if chosen else None
-    speaker = NullSpeaker("Voice not set up yet: captions only")
-    controller = SessionController(MonotonicClock(), speaker, QtTicker)
-    window = MainWindow(controller, routines, preferences, settings, notices)
+    bridge = _StatusBridge()
+    make_speaker = speaker_factory(args.cue_log, bridge)
+    controller = SessionController(MonotonicClock(), make_speaker(preferences.voice), QtTicker)
+    bridge.setParent(controller)
+    bridge.changed.connect(lambda _status: controller.check_voice())
+    window = MainWindow(controller, routines, preferences, settings, notices, make_speaker)
     if args.mute:
         window.mute_button.setChecked(True)
     if preselect:
@@ -76,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = make_application()
     window = build_window(args)
+    app.aboutToQuit.connect(lambda: window.controller.speaker.close())
     if args.fullscreen:
         window.showFullScreen()
     else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from dataclasses import replace
 
 from PySide6.QtCore import QByteArray, QEvent, QModelIndex, Qt
 from PySide6.QtGui import (
@@ -45,6 +46,8 @@ from PySide6.QtWidgets import (
 from stretch_desktop.core.engine import Snapshot, State
 from stretch_desktop.core.routine import Routine
 from stretch_desktop.core.timeline import Timeline, compile_routine
+from stretch_desktop.speech.renderer import VoiceSettings
+from stretch_desktop.speech.speaker import Speaker
 from stretch_desktop.ui.pose_list_model import PoseListDelegate, PoseListModel
 from stretch_desktop.ui.presenter import (
     APP_TITLE,
@@ -62,6 +65,7 @@ from stretch_desktop.ui.settings import Settings, UiPreferences
 from stretch_desktop.ui.widgets import FitText, PacerWidget
 
 Confirm = Callable[[str, str], bool]
+SpeakerFactory = Callable[[VoiceSettings], Speaker]
 
 
 def ask(parent: QWidget) -> Confirm:
@@ -84,9 +88,11 @@ class MainWindow(QMainWindow):
         preferences: UiPreferences,
         settings: Settings | None = None,
         notices: list[str] | None = None,
+        make_speaker: SpeakerFactory | None = None,
     ) -> None:
         super().__init__()
         self.controller = controller
+        self.make_speaker = make_speaker
         self.routines = routines
         self.preferences = preferences
         self.settings = settings
@@ -111,9 +117,11 @@ class MainWindow(QMainWindow):
         controller.state_changed.connect(self._on_state_changed)
         controller.caption.connect(self._on_caption)
         controller.finished.connect(self._on_finished)
+        controller.voice_status.connect(self.voice_label.setText)
         self.pacer.set_reduced_motion(preferences.reduced_motion)
         self.mute_button.setChecked(preferences.muted)
         controller.set_muted(preferences.muted)
+        controller.speech_rate = preferences.voice.rate
         if self.routine_list.count():
             self.routine_list.setCurrentRow(0)
 
@@ -152,6 +160,7 @@ class MainWindow(QMainWindow):
             item.setData(Qt.ItemDataRole.UserRole, routine.id)
             self.routine_list.addItem(item)
         self.routine_list.currentRowChanged.connect(self._show_preview)
+        self.routine_list.currentRowChanged.connect(self._prepare_voice)
         self.routine_list.itemActivated.connect(lambda _item: self.start_selected())
         self.preview = QTextBrowser()
         self.preview.setAccessibleName("Routine preview")
@@ -289,6 +298,11 @@ class MainWindow(QMainWindow):
         for button in (self.previous_button, self.play_button, self.skip_button, self.stop_button):
             controls.addWidget(button)
         controls.addStretch(1)
+        self.voice_label = QLabel(self.controller.speaker.status)
+        self.voice_label.setObjectName("meta")
+        self.voice_label.setAccessibleName("Voice status")
+        self.voice_label.setWordWrap(True)
+        controls.addWidget(self.voice_label, 3)
         controls.addWidget(self.mute_button)
         outer.addLayout(controls)
         return page
@@ -401,13 +415,35 @@ class MainWindow(QMainWindow):
     def open_preferences(self) -> None:
         from stretch_desktop.ui.preferences_dialog import PreferencesDialog
 
-        dialog = PreferencesDialog(self.preferences, self)
-        if dialog.exec() != PreferencesDialog.DialogCode.Accepted:
+        before = self.preferences
+        voices = self.controller.speaker.voices()
+        dialog = PreferencesDialog(before, voices, self._test_voice, self)
+        if dialog.exec() == PreferencesDialog.DialogCode.Accepted:
+            self.apply_preferences(dialog.preferences())
+        elif self.preferences.voice != before.voice:  # a voice was tried, then cancelled
+            self.apply_preferences(replace(self.preferences, voice=before.voice))
+
+    def _test_voice(self, voice: VoiceSettings) -> None:
+        if self.make_speaker is None:
             return
-        self.apply_preferences(dialog.preferences())
+        from stretch_desktop.core.timeline import Cue, CueKind
+
+        if voice != self.preferences.voice:  # try the voice being chosen, not the current one
+            self.controller.set_speaker(self.make_speaker(voice))
+            self.preferences = replace(self.preferences, voice=voice)
+        cue = Cue(0, CueKind.ANNOUNCE, "This is the voice of your stretching sessions.")
+        self.controller.speaker.prepare([cue.text])
+        self.controller.speaker.say(cue, 0)
+
+    def _prepare_voice(self, row: int) -> None:
+        if 0 <= row < len(self.routines):
+            self.controller.prepare(self.routines[row], self.preferences.pacing)
 
     def apply_preferences(self, preferences: UiPreferences) -> None:
         """New pacing applies from the next session; the list and preview show it at once."""
+        if preferences.voice != self.preferences.voice and self.make_speaker is not None:
+            self.controller.set_speaker(self.make_speaker(preferences.voice))
+        self.controller.speech_rate = preferences.voice.rate
         self.preferences = preferences
         if self.settings:
             self.settings.save(preferences)
@@ -465,9 +501,7 @@ class MainWindow(QMainWindow):
         self.controller.set_muted(muted)
         self.mute_button.setText("Unmute" if muted else "Mute")
         self.mute_button.setAccessibleName("Unmute voice" if muted else "Mute voice")
-        self.preferences = UiPreferences(
-            self.preferences.pacing, self.preferences.reduced_motion, muted
-        )
+        self.preferences = replace(self.preferences, muted=muted)
         if self.settings:
             self.settings.save(self.preferences)
 

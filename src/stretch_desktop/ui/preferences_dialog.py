@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -9,11 +11,14 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QPushButton,
+    QSpinBox,
     QWidget,
 )
 
 from stretch_desktop.core.routine import Side
 from stretch_desktop.core.timeline import BreathCues, Preferences
+from stretch_desktop.speech.renderer import VoiceSettings
 from stretch_desktop.ui.settings import UiPreferences
 
 _BREATH_CUES = {
@@ -36,7 +41,13 @@ def _seconds(value: float, low: float, high: float, tip: str) -> QDoubleSpinBox:
 
 
 class PreferencesDialog(QDialog):
-    def __init__(self, prefs: UiPreferences, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        prefs: UiPreferences,
+        voices: list[tuple[str, str]] | None = None,
+        test_voice: Callable[[VoiceSettings], None] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Preferences")
         pacing = prefs.pacing
@@ -57,12 +68,42 @@ class PreferencesDialog(QDialog):
         self.reduced_motion = QCheckBox("Reduce motion (the pacer fills instead of growing)")
         self.reduced_motion.setChecked(prefs.reduced_motion)
         self._muted = prefs.muted
+        self.voice = QComboBox()
+        self.voice.setAccessibleName("Voice")
+        self.voice.addItem("Default voice", None)
+        for voice_id, name in sorted(voices or [], key=lambda v: v[1].lower()):
+            self.voice.addItem(name, voice_id)
+        found = self.voice.findData(prefs.voice.voice)
+        self.voice.setCurrentIndex(max(found, 0))
+        self.voice.setEnabled(bool(voices))
+        self.rate = QSpinBox()
+        self.rate.setRange(80, 320)
+        self.rate.setSuffix(" words a minute")
+        self.rate.setValue(prefs.voice.rate)
+        self.rate.setAccessibleName("Speaking rate")
+        self.volume = QSpinBox()
+        self.volume.setRange(0, 100)
+        self.volume.setSuffix(" %")
+        self.volume.setValue(round(prefs.voice.volume * 100))
+        self.volume.setAccessibleName("Volume")
+        self.chime = QCheckBox("A soft chime before each pose")
+        self.chime.setChecked(prefs.voice.chime)
+        self.test_button = QPushButton("Test voice")
+        self.test_button.setToolTip("Say a sentence with these voice settings")
+        self.test_button.setEnabled(test_voice is not None and bool(voices))
+        if test_voice is not None:
+            self.test_button.clicked.connect(lambda: test_voice(self.voice_settings()))
         form.addRow("Inhale", self.inhale)
         form.addRow("Exhale", self.exhale)
         form.addRow("Lead-in before each pose", self.lead_in)
         form.addRow("First side", self.first_side)
         form.addRow("Spoken breath cues", self.breath_cues)
         form.addRow(self.reduced_motion)
+        form.addRow("Voice", self.voice)
+        form.addRow("Speaking rate", self.rate)
+        form.addRow("Volume", self.volume)
+        form.addRow(self.chime)
+        form.addRow(self.test_button)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -78,4 +119,14 @@ class PreferencesDialog(QDialog):
             first_side=self.first_side.currentData(),
             breath_cues=self.breath_cues.currentData(),
         )
-        return UiPreferences(pacing, self.reduced_motion.isChecked(), self._muted)
+        return UiPreferences(
+            pacing, self.reduced_motion.isChecked(), self._muted, self.voice_settings()
+        )
+
+    def voice_settings(self) -> VoiceSettings:
+        return VoiceSettings(
+            voice=self.voice.currentData(),
+            rate=self.rate.value(),
+            volume=self.volume.value() / 100,
+            chime=self.chime.isChecked(),
+        )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QObject, Signal
 
@@ -26,10 +26,19 @@ from stretch_desktop.core.events import (
     Finished,
     Paused,
     PauseReason,
+    Resumed,
     Seeked,
 )
 from stretch_desktop.core.routine import Routine
-from stretch_desktop.core.timeline import Preferences, Timeline, compile_routine
+from stretch_desktop.core.timeline import (
+    Preferences,
+    Priority,
+    Timeline,
+    compile_routine,
+    cue_texts,
+    reannouncement,
+)
+from stretch_desktop.core.words import estimate_speech_ms
 from stretch_desktop.speech.speaker import Speaker
 from stretch_desktop.ui.ticker import Ticker
 
@@ -57,6 +66,7 @@ class SessionController(QObject):
     state_changed = Signal(object)  # Snapshot, when running/paused/finished changes
     caption = Signal(str)  # the last cue, as text
     finished = Signal(object)  # Summary
+    voice_status = Signal(str)  # which voice speaks, or why none does
 
     def __init__(
         self,
@@ -74,6 +84,9 @@ class SessionController(QObject):
         self._preferences = Preferences()
         self._on_screen = True
         self._muted = False
+        self._voice_status = speaker.status
+        self.speech_rate = 170
+        """Words a minute of the current voice: scales the length estimate of unrendered cues."""
 
     # --- what the window asks -------------------------------------------------------------------
 
@@ -96,12 +109,39 @@ class SessionController(QObject):
     def snapshot(self) -> Snapshot | None:
         return self._engine.snapshot() if self._engine else None
 
+    def set_speaker(self, speaker: Speaker) -> None:
+        """A new voice (preferences changed): the old one is silenced and closed."""
+        old, self._speaker = self._speaker, speaker
+        old.silence()
+        old.close()
+        speaker.set_muted(self._muted)
+        self.check_voice()
+
+    def check_voice(self) -> None:
+        status = self._speaker.status
+        if status != self._voice_status:
+            self._voice_status = status
+            self.voice_status.emit(status)
+
+    def speech_ms(self, text: str) -> int:
+        """How long a cue takes to say: measured once rendered, a generous estimate before."""
+        measured = self._speaker.measured_ms(text)
+        if measured is not None:
+            return measured
+        return round(estimate_speech_ms(text) * max(1.0, 170 / max(self.speech_rate, 1)))
+
+    def prepare(self, routine: Routine, preferences: Preferences) -> None:
+        """Start rendering a routine's cues (a routine was selected; Start may follow)."""
+        self._speaker.prepare(cue_texts(compile_routine(routine, preferences)))
+
     def load(self, routine: Routine, preferences: Preferences) -> Timeline:
         """Prepare a fresh session of ``routine`` (stopping any running one)."""
         if self._engine and self._engine.state in (State.RUNNING, State.PAUSED):
             self._command(self._engine.stop)
         self._routine, self._preferences = routine, preferences
-        timeline = compile_routine(routine, preferences)
+        # Lead-ins stretch to fit their announcement as the voice actually says it.
+        timeline = compile_routine(routine, replace(preferences, speech_ms=self.speech_ms))
+        self._speaker.prepare(cue_texts(timeline))
         self._engine = SessionEngine(timeline, self._clock)
         self._ticker.stop()
         self.loaded.emit(timeline)
@@ -175,6 +215,7 @@ class SessionController(QObject):
         if self._engine is None:
             return
         self._handle(self._engine.poll())
+        self.check_voice()
 
     def _command(self, action: Callable[[], list[Event]]) -> None:
         try:
@@ -188,8 +229,14 @@ class SessionController(QObject):
         engine = self._engine
         assert engine is not None
         state_change = forced
+        announced = any(isinstance(e, CueDue) and e.cue.priority is Priority.HIGH for e in events)
         for event in events:
             match event:
+                case Resumed(elapsed_ms=at) if not announced:
+                    # Coming back after a pause: say briefly where we are.
+                    cue = reannouncement(engine.snapshot().step, at)
+                    self._speaker.say(cue, 0)
+                    self.caption.emit(cue.text)
                 case CueDue(cue=cue, lateness_ms=late):
                     self._speaker.say(cue, late)
                     self.caption.emit(cue.text)

@@ -12,6 +12,7 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from stretch_desktop.core.routine import Side
 from stretch_desktop.core.timeline import BreathCues, Preferences
+from stretch_desktop.speech.renderer import VoiceSettings
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class UiPreferences:
     pacing: Preferences = field(default_factory=Preferences)
     reduced_motion: bool = False
     muted: bool = False
+    voice: VoiceSettings = field(default_factory=VoiceSettings)
 
 
 def _number(settings: QSettings, key: str, default: float, low: float, high: float) -> float:
@@ -60,10 +62,18 @@ class Settings:
                 )
             ),
         )
+        voice_id, default = s.value("voice/voice"), VoiceSettings()
+        voice = VoiceSettings(
+            voice=voice_id if isinstance(voice_id, str) and voice_id else None,
+            rate=round(_number(s, "voice/rate", default.rate, 80, 320)),
+            volume=_number(s, "voice/volume", default.volume, 0, 1),
+            chime=_flag(s, "voice/chime", default.chime),
+        )
         return UiPreferences(
             pacing=pacing,
             reduced_motion=_flag(s, "look/reduced_motion", False),
             muted=_flag(s, "voice/muted", False),
+            voice=voice,
         )
 
     def save(self, prefs: UiPreferences) -> None:
@@ -75,6 +85,10 @@ class Settings:
         s.setValue("voice/breath_cues", p.breath_cues.value)
         s.setValue("look/reduced_motion", prefs.reduced_motion)
         s.setValue("voice/muted", prefs.muted)
+        s.setValue("voice/voice", prefs.voice.voice or "")
+        s.setValue("voice/rate", prefs.voice.rate)
+        s.setValue("voice/volume", prefs.voice.volume)
+        s.setValue("voice/chime", prefs.voice.chime)
         s.sync()
 
     def geometry(self) -> QByteArray | None:

@@ -1,0 +1,199 @@
+"""The real speaker: renders with pyttsx3, plays through a player process, never blocks.
+
+``say``, ``silence`` and ``set_muted`` only put a request on a queue and return; a speech thread
+picks it up at once (it sleeps at most ``_TICK_S`` between looks), runs the scheduler's rules,
+starts and stops the player, and watches the render worker. The GUI thread never waits for sound.
+
+``create_speaker`` is the factory: it returns a LiveSpeaker when a player exists, and otherwise a
+NullSpeaker whose status says what to install. If the synthesiser later fails (no libespeak-ng,
+a hang that a restart did not cure) the LiveSpeaker goes quiet and its status says why.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Final
+
+from stretch_desktop.core.clock import Clock, MonotonicClock
+from stretch_desktop.core.timeline import Cue
+from stretch_desktop.speech.player import Player, PlayerUnavailable, find_player
+from stretch_desktop.speech.renderer import (
+    CueCache,
+    Pyttsx3Synthesiser,
+    RenderWorker,
+    VoiceSettings,
+)
+from stretch_desktop.speech.scheduler import CueRecord, SpeechScheduler
+from stretch_desktop.speech.speaker import NullSpeaker, Speaker
+
+log = logging.getLogger(__name__)
+
+_TICK_S: Final = 0.01
+
+
+@dataclass(frozen=True, slots=True)
+class _Say:
+    cue: Cue
+    lateness_ms: int
+    received_ms: int
+
+
+class _CueLog:
+    """``--cue-log FILE``: one JSON line per cue. A write error is logged once, never raised."""
+
+    def __init__(self, path: Path) -> None:
+        self._file: IO[str] | None
+        try:
+            self._file = path.open("a", encoding="utf-8")
+        except OSError as error:
+            log.error("cannot write the cue log %s: %s", path, error)
+            self._file = None
+
+    def write(self, record: CueRecord) -> None:
+        if self._file is None:
+            return
+        try:
+            self._file.write(json.dumps(record.as_json(), ensure_ascii=False) + "\n")
+            self._file.flush()
+        except OSError as error:
+            log.error("cue log: %s; no more cue lines will be written", error)
+            self._file = None
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+class LiveSpeaker:
+    def __init__(
+        self,
+        worker: RenderWorker,
+        player: Player,
+        clock: Clock | None = None,
+        cue_log: Path | None = None,
+        on_status: Callable[[str], None] = lambda status: None,
+    ) -> None:
+        self._worker = worker
+        self._player = player
+        self._clock = clock or MonotonicClock()
+        self._log = _CueLog(cue_log) if cue_log else None
+        self._on_status = on_status
+        self.records: list[CueRecord] = []
+        self.recorded = threading.Condition()
+        """Notified after each record: tests and tools wait on it instead of sleeping."""
+        self._scheduler = SpeechScheduler(
+            self._clock, player, worker.cache.lookup_cue, self._record
+        )
+        self._requests: queue.Queue[_Say | str | bool] = queue.Queue()
+        self._status = "Voice starting…"
+        self._silent_because: str | None = None
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="speech", daemon=True)
+        self._thread.start()
+
+    # --- the Speaker interface (any thread; returns at once) ------------------------------------
+
+    def say(self, cue: Cue, lateness_ms: int) -> None:
+        self._requests.put(_Say(cue, lateness_ms, self._clock.now_ms()))
+
+    def silence(self) -> None:
+        self._requests.put("silence")
+
+    def set_muted(self, muted: bool) -> None:
+        self._requests.put(muted)
+
+    @property
+    def status(self) -> str:
+        return self._status
+
+    def prepare(self, texts: Iterable[str]) -> None:
+        self._worker.request(texts)
+
+    def measured_ms(self, text: str) -> int | None:
+        rendered = self._worker.cache.lookup(text)
+        return rendered.duration_ms if rendered else None
+
+    def voices(self) -> list[tuple[str, str]]:
+        return list(self._worker.voices)
+
+    def close(self) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=1)
+        self._player.stop()
+        self._worker.close()
+        if self._log:
+            self._log.close()
+
+    # --- the speech thread ----------------------------------------------------------------------
+
+    def _record(self, record: CueRecord) -> None:
+        if self._log:
+            self._log.write(record)
+        with self.recorded:
+            self.records.append(record)
+            self.recorded.notify_all()
+
+    def _set_status(self, status: str) -> None:
+        if status != self._status:
+            self._status = status
+            self._on_status(status)
+
+    def _run(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                request = self._requests.get(timeout=_TICK_S)
+            except queue.Empty:
+                request = None
+            try:
+                self._handle(request)
+            except Exception:  # the speech thread must outlive any one bad cue
+                log.exception("speech: unexpected error")
+
+    def _handle(self, request: _Say | str | bool | None) -> None:
+        if self._silent_because is None:
+            self._watch_health()
+        scheduler = self._scheduler
+        if isinstance(request, _Say):
+            if self._silent_because is None:
+                scheduler.say(request.cue, request.lateness_ms, request.received_ms)
+        elif request == "silence":
+            scheduler.silence()
+        elif isinstance(request, bool):
+            scheduler.set_muted(request)
+        scheduler.tick()
+
+    def _watch_health(self) -> None:
+        self._worker.check()
+        failure = self._worker.failure or self._scheduler.failure
+        if failure:
+            self._silent_because = failure
+            self._scheduler.silence()
+            self._set_status(f"{failure}. Captions carry on.")
+        elif self._worker.ready.is_set():
+            self._set_status(
+                f"Voice: {self._worker.synthesiser_name}, playing with {self._player.name}"
+            )
+
+
+def create_speaker(
+    cache_dir: Path,
+    settings: VoiceSettings,
+    chime: Path | None = None,
+    cue_log: Path | None = None,
+    on_status: Callable[[str], None] = lambda status: None,
+) -> Speaker:
+    """The best speaker this machine allows; never raises."""
+    try:
+        player = find_player()
+    except PlayerUnavailable as error:
+        log.warning("speech: %s", error)
+        return NullSpeaker(f"Voice unavailable — {error}")
+    cache = CueCache(cache_dir, settings, chime)
+    worker = RenderWorker(cache, lambda: Pyttsx3Synthesiser(settings))
+    return LiveSpeaker(worker, player, cue_log=cue_log, on_status=on_status)

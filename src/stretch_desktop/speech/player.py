@@ -1,0 +1,179 @@
+"""Players for rendered cues: start a WAV now, stop it at once.
+
+Playing in a child process we own is what makes speech interruptible: pausing the session kills
+the process, which silences the sound immediately, whereas pyttsx3's own playback blocks inside
+its synthesis callback and cannot be stopped (see ../shared/DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Protocol
+
+# Tried in this order; the first found on PATH plays. PipeWire, then PulseAudio, then bare ALSA.
+LINUX_PLAYERS: tuple[tuple[str, ...], ...] = (
+    ("pw-play",),
+    ("paplay",),
+    ("aplay", "-q"),
+)
+MAC_PLAYERS: tuple[tuple[str, ...], ...] = (("afplay",),)
+INSTALL_HINT = "install pipewire-bin, pulseaudio-utils or alsa-utils"
+
+
+class Player(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    def play(self, path: Path) -> None:
+        """Start playing ``path`` and return at once; stops whatever was playing."""
+        ...
+
+    def stop(self) -> None:
+        """Silence now."""
+        ...
+
+    @property
+    def playing(self) -> bool: ...
+
+    @property
+    def error(self) -> str | None:
+        """Why the last sound did not play (the player failed), or None."""
+        ...
+
+
+class PlayerUnavailable(RuntimeError):
+    """No way to play sound here; the message says what to install."""
+
+
+class ProcessPlayer:
+    """Plays each WAV with a command-line player in a child process."""
+
+    def __init__(self, command: tuple[str, ...]) -> None:
+        self._command = command
+        self._process: subprocess.Popen[bytes] | None = None
+        self._error: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self._command[0]
+
+    def play(self, path: Path) -> None:
+        self.stop()
+        self._error = None
+        self._process = subprocess.Popen(
+            [*self._command, str(path)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait(timeout=1)
+        if process is not None and process.stderr:
+            process.stderr.close()
+
+    @property
+    def playing(self) -> bool:
+        process = self._process
+        if process is None:
+            return False
+        code = process.poll()
+        if code is None:
+            return True
+        self._process = None
+        if process.stderr:
+            detail = process.stderr.read(300).decode(errors="replace").strip()
+            process.stderr.close()
+            if code != 0:  # e.g. aplay with no sound card
+                self._error = f"{self.name} exited with {code}" + (f": {detail}" if detail else "")
+        return False
+
+    @property
+    def error(self) -> str | None:
+        return self._error
+
+
+class WinsoundPlayer:  # pragma: no cover - Windows only
+    """Windows: winsound plays asynchronously and stops when asked."""
+
+    name = "winsound"
+
+    def __init__(self) -> None:
+        import winsound
+
+        self._winsound: Any = winsound  # typeshed only describes it on Windows
+        self._until = 0.0
+
+    def play(self, path: Path) -> None:
+        import time
+        import wave
+
+        with wave.open(str(path)) as wav:
+            seconds = wav.getnframes() / wav.getframerate()
+        flags = self._winsound.SND_FILENAME | self._winsound.SND_ASYNC
+        self._winsound.PlaySound(str(path), flags)
+        self._until = time.monotonic() + seconds
+
+    def stop(self) -> None:
+        self._winsound.PlaySound(None, 0)
+        self._until = 0.0
+
+    error = None
+
+    @property
+    def playing(self) -> bool:
+        import time
+
+        return time.monotonic() < self._until
+
+
+def find_player() -> Player:
+    """The first working player for this platform, or :class:`PlayerUnavailable`."""
+    if sys.platform == "win32":  # pragma: no cover
+        return WinsoundPlayer()
+    candidates = MAC_PLAYERS if sys.platform == "darwin" else LINUX_PLAYERS
+    for command in candidates:
+        if shutil.which(command[0]):
+            return ProcessPlayer(command)
+    names = ", ".join(c[0] for c in candidates)
+    hint = f" ({INSTALL_HINT})" if sys.platform.startswith("linux") else ""
+    raise PlayerUnavailable(f"no audio player found: looked for {names}{hint}")
+
+
+class RecordingPlayer:
+    """A player for tests: remembers what it played; 'plays' until the test says it ended."""
+
+    name = "recording"
+
+    def __init__(self) -> None:
+        self.error: str | None = None
+        self.played: list[Path] = []
+        self.stopped = 0
+        self._playing = False
+
+    def play(self, path: Path) -> None:
+        self.played.append(path)
+        self._playing = True
+
+    def stop(self) -> None:
+        if self._playing:
+            self.stopped += 1
+        self._playing = False
+
+    def finish(self) -> None:
+        """The sound came to its natural end."""
+        self._playing = False
+
+    def fail(self, error: str) -> None:
+        """The player process died with an error."""
+        self._playing, self.error = False, error
+
+    @property
+    def playing(self) -> bool:
+        return self._playing

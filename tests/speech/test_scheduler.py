@@ -1,0 +1,171 @@
+"""The speech rules, each on a fake clock with a recording player."""
+
+from pathlib import Path
+
+import pytest
+
+from stretch_desktop.core.clock import FakeClock
+from stretch_desktop.core.timeline import Cue, CueKind
+from stretch_desktop.speech.player import RecordingPlayer
+from stretch_desktop.speech.scheduler import (
+    LATE_WINDOW_MS,
+    OVERRUN_GRACE_MS,
+    RENDER_WAIT_MS,
+    Rendered,
+    SpeechScheduler,
+)
+
+LENGTH_MS = 1500
+
+
+class Rig:
+    def __init__(self):
+        self.clock = FakeClock(10_000)
+        self.player = RecordingPlayer()
+        self.records = []
+        self.missing = set()
+        self.scheduler = SpeechScheduler(self.clock, self.player, self.lookup, self.records.append)
+
+    def lookup(self, cue):
+        if cue.text in self.missing:
+            return None
+        return Rendered(Path(f"/cues/{cue.text}.wav"), LENGTH_MS)
+
+    def say(self, text, kind=CueKind.ANNOUNCE, lateness=0, at_ms=0):
+        self.scheduler.say(Cue(at_ms, kind, text), lateness)
+
+    def advance(self, ms):
+        self.clock.advance(ms)
+        self.scheduler.tick()
+
+    def end_sound(self):
+        self.player.finish()
+        self.scheduler.tick()
+
+    @property
+    def played(self):
+        return [p.stem for p in self.player.played]
+
+    def outcome(self, text):
+        return next(r.outcome for r in self.records if r.text == text)
+
+
+@pytest.fixture
+def rig():
+    return Rig()
+
+
+def test_a_cue_due_now_starts_at_once(rig):
+    rig.say("Lizard", at_ms=5000)
+    assert rig.played == ["Lizard"]
+    rig.end_sound()
+    (record,) = rig.records
+    assert (record.due_s, record.start_s, record.outcome) == (5.0, 5.0, "spoken")
+    assert record.duration_s == LENGTH_MS / 1000
+
+
+def test_rule_1_never_two_at_once_an_important_cue_waits_for_another(rig):
+    rig.say("Lizard, right side")
+    rig.say("Switch sides", CueKind.SWITCH_SIDES)
+    assert rig.played == ["Lizard, right side"]
+    assert rig.player.stopped == 0, "an important cue must not cut another important cue"
+    rig.advance(800)
+    rig.end_sound()
+    assert rig.played == ["Lizard, right side", "Switch sides"]
+    assert rig.outcome("Lizard, right side") == "spoken"
+
+
+def test_rule_2_a_small_cue_that_cannot_start_in_time_is_dropped(rig):
+    rig.say("Lizard")
+    rig.say("Three", CueKind.COUNTDOWN)
+    rig.advance(LATE_WINDOW_MS + 1)
+    rig.end_sound()
+    assert rig.played == ["Lizard"]
+    assert rig.outcome("Three") == "dropped"
+
+
+def test_rule_2_a_small_cue_still_in_its_window_is_said_when_the_voice_frees(rig):
+    rig.say("Lizard")
+    rig.advance(1450)
+    rig.say("Three", CueKind.COUNTDOWN)
+    rig.advance(60)
+    rig.end_sound()
+    assert rig.played == ["Lizard", "Three"]
+    start = next(r for r in rig.records if r.text == "Lizard")
+    assert start.outcome == "spoken"
+
+
+def test_rule_2_an_important_cue_cuts_a_small_one_short(rig):
+    rig.say("Breathe in", CueKind.BREATH)
+    rig.advance(300)
+    rig.say("Rest: child's pose", CueKind.REST)
+    assert rig.played == ["Breathe in", "Rest: child's pose"]
+    assert rig.outcome("Breathe in") == "cut"
+    cut = next(r for r in rig.records if r.text == "Breathe in")
+    assert cut.duration_s == 0.3
+
+
+def test_rule_2_a_late_small_cue_is_dropped_but_a_late_important_one_is_said(rig):
+    rig.say("Halfway", CueKind.HALFWAY, lateness=LATE_WINDOW_MS + 50)
+    rig.say("Session complete", CueKind.COMPLETE, lateness=2000)
+    assert rig.outcome("Halfway") == "dropped"
+    assert rig.played == ["Session complete"]
+
+
+def test_rule_3_silence_stops_the_sound_at_once_and_forgets_what_waited(rig):
+    rig.say("Lizard")
+    rig.say("Switch sides", CueKind.SWITCH_SIDES)
+    rig.advance(200)
+    rig.scheduler.silence()
+    assert rig.player.stopped == 1
+    assert not rig.player.playing
+    assert rig.outcome("Lizard") == "cut"
+    assert rig.outcome("Switch sides") == "dropped"
+    rig.advance(5000)
+    assert rig.played == ["Lizard"]
+
+
+def test_muted_cues_are_dropped_and_never_played(rig):
+    rig.scheduler.set_muted(True)
+    rig.say("Lizard")
+    assert rig.played == []
+    assert rig.outcome("Lizard") == "dropped"
+
+
+def test_rule_4_a_hung_player_is_stopped_after_its_sound_should_have_ended(rig):
+    rig.say("Lizard")
+    rig.advance(LENGTH_MS + OVERRUN_GRACE_MS)
+    assert rig.player.stopped == 1
+    assert rig.outcome("Lizard") == "spoken"
+
+
+def test_an_important_cue_waits_for_its_render_then_gives_up(rig):
+    rig.missing.add("Lizard")
+    rig.say("Lizard")
+    assert rig.played == []
+    rig.advance(100)
+    rig.missing.clear()  # the render arrived
+    rig.advance(10)
+    assert rig.played == ["Lizard"]
+    rig.end_sound()
+    rig.missing.add("Pyramid")
+    rig.say("Pyramid")
+    rig.advance(RENDER_WAIT_MS + 1)
+    assert rig.outcome("Pyramid") == "dropped"
+
+
+def test_a_failing_player_is_reported_not_logged_as_spoken(rig):
+    rig.say("Lizard")
+    rig.player.fail("aplay exited with 1: no sound card")
+    rig.scheduler.tick()
+    assert rig.outcome("Lizard") == "dropped"
+    assert "no sound card" in rig.scheduler.failure
+
+
+def test_cue_log_times_are_session_seconds_including_lateness(rig):
+    rig.say("Lizard", at_ms=12_000, lateness=40)
+    rig.end_sound()
+    (record,) = rig.records
+    assert record.due_s == 12.0
+    assert record.start_s == 12.04
+    assert set(record.as_json()) == {"text", "kind", "due_s", "start_s", "duration_s", "outcome"}

@@ -1,0 +1,198 @@
+"""Real pyttsx3 and espeak-ng rendering, a real player process, and the whole live chain.
+
+No sound card is needed: where the tests play, a stand-in `aplay` on PATH "plays" by waiting for
+the WAV's length, which is what matters here: a process that runs for as long as the sound and
+that can be killed.
+"""
+
+import os
+import threading
+import wave
+from pathlib import Path
+
+import pytest
+
+from stretch_desktop.core.clock import MonotonicClock
+from stretch_desktop.core.timeline import Cue, CueKind, compile_routine, cue_texts
+from stretch_desktop.library import builtin_routines
+from stretch_desktop.speech.live import LiveSpeaker, create_speaker
+from stretch_desktop.speech.player import PlayerUnavailable, ProcessPlayer, find_player
+from stretch_desktop.speech.renderer import (
+    CueCache,
+    Pyttsx3Synthesiser,
+    RenderWorker,
+    VoiceSettings,
+)
+from stretch_desktop.speech.speaker import NullSpeaker
+
+STAND_IN = """#!{python}
+import sys, time, wave
+path = [a for a in sys.argv[1:] if not a.startswith("-")][-1]
+with wave.open(path) as w:
+    time.sleep(w.getnframes() / w.getframerate())
+"""
+
+
+@pytest.fixture
+def stand_in_player(tmp_path, monkeypatch):
+    import sys
+
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    script = folder / "aplay"
+    script.write_text(STAND_IN.format(python=sys.executable))
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+    return script
+
+
+@pytest.fixture(scope="module")
+def synthesiser():
+    return Pyttsx3Synthesiser(VoiceSettings())
+
+
+def test_every_cue_of_a_routine_renders_to_a_plausible_wav(tmp_path, synthesiser):
+    routine = next(r for r in builtin_routines() if r.id == "seven-stretches-for-back-pain")
+    cache = CueCache(tmp_path, VoiceSettings())
+    texts = cue_texts(compile_routine(routine))
+    assert len(texts) > 20
+    for text in texts:
+        rendered = cache.store(text, synthesiser)
+        with wave.open(str(rendered.path)) as wav:
+            assert wav.getnframes() > 0
+        words = len(text.split())
+        # espeak-ng at 170 words a minute: about 350 ms a word, with pauses and a trailing gap
+        assert 150 * words <= rendered.duration_ms <= 900 * words + 1200, text
+
+
+def test_the_cache_serves_a_rendered_cue_without_rendering_again(tmp_path, synthesiser):
+    first = CueCache(tmp_path, VoiceSettings())
+    stored = first.store("Halfway.", synthesiser)
+    again = CueCache(tmp_path, VoiceSettings())  # a new launch
+    assert again.lookup("Halfway.") == stored
+    assert CueCache(tmp_path, VoiceSettings(rate=120)).lookup("Halfway.") is None
+
+
+def test_a_chime_goes_before_announcements_only(tmp_path, synthesiser):
+    chime = Path(__file__).parents[2] / "src/stretch_desktop/resources/sounds/chime.wav"
+    cache = CueCache(tmp_path, VoiceSettings(chime=True), chime)
+    plain = cache.store("Lizard pose, right side.", synthesiser)
+    announce = Cue(0, CueKind.ANNOUNCE, "Lizard pose, right side.")
+    chimed = cache.lookup_cue(announce)
+    with wave.open(str(chime)) as wav:
+        chime_ms = wav.getnframes() * 1000 // wav.getframerate()
+    assert chimed.duration_ms == pytest.approx(plain.duration_ms + chime_ms, abs=2)
+    breath = Cue(0, CueKind.BREATH, "Lizard pose, right side.")
+    assert cache.lookup_cue(breath) == plain
+
+
+def test_a_real_player_process_plays_for_the_sound_length_and_stops_at_once(
+    tmp_path, synthesiser, stand_in_player
+):
+    rendered = CueCache(tmp_path, VoiceSettings()).store("Three.", synthesiser)
+    player = find_player()
+    assert player.name == "aplay"
+    player.play(rendered.path)
+    assert player.playing
+    player._process.wait(timeout=5)  # the stand-in exits when the sound would have ended
+    assert not player.playing
+    assert player.error is None
+    player.play(rendered.path)
+    player.stop()  # cut off: killed at once
+    assert not player.playing
+
+
+def test_a_failing_player_says_why(tmp_path):
+    script = tmp_path / "broken-player"
+    script.write_text("#!/bin/sh\necho 'no sound card' >&2\nexit 1\n")
+    script.chmod(0o755)
+    player = ProcessPlayer((str(script),))
+    player.play(tmp_path / "x.wav")
+    player._process.wait(timeout=5)
+    assert not player.playing
+    assert player.error == "broken-player exited with 1: no sound card".replace(
+        "broken-player", str(script)
+    )
+
+
+def test_no_player_is_a_message_naming_what_to_install(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(PlayerUnavailable, match="alsa-utils"):
+        find_player()
+    speaker = create_speaker(tmp_path, VoiceSettings())
+    assert isinstance(speaker, NullSpeaker)
+    assert speaker.status.startswith("Voice unavailable")
+
+
+def _wait_for(speaker, count):
+    with speaker.recorded:
+        assert speaker.recorded.wait_for(lambda: len(speaker.records) >= count, timeout=10)
+
+
+def test_the_live_chain_speaks_then_a_pause_silences_within_100_ms(tmp_path, stand_in_player):
+    log = tmp_path / "cues.jsonl"
+    speaker = create_speaker(tmp_path / "cache", VoiceSettings(), cue_log=log)
+    assert isinstance(speaker, LiveSpeaker)
+    try:
+        speaker.prepare(["Lizard pose, right side. Ten breaths.", "Three"])
+        clock = MonotonicClock()
+        speaker.say(Cue(0, CueKind.ANNOUNCE, "Lizard pose, right side. Ten breaths."), 0)
+        speaker.say(Cue(0, CueKind.COUNTDOWN, "Three"), 0)
+        _wait_for(speaker, 1)  # "Three" cannot start within 100 ms: dropped at once
+        assert speaker.records[0].text == "Three"
+        assert speaker.records[0].outcome == "dropped"
+        asked = clock.now_ms()
+        speaker.silence()
+        _wait_for(speaker, 2)
+        silenced = clock.now_ms() - asked
+        cut = speaker.records[1]
+        assert cut.outcome == "cut"
+        assert cut.start_s - cut.due_s <= 0.1 + 3.0  # rendering may run once before it plays
+        assert silenced <= 100, f"silence took {silenced} ms"
+        assert "Voice: pyttsx3" in speaker.status
+    finally:
+        speaker.close()
+    lines = log.read_text().splitlines()
+    assert len(lines) == 2
+
+
+def test_a_hung_synthesiser_is_restarted_once_then_replaced_by_silence(tmp_path):
+    now = [0.0]
+    started = threading.Semaphore(0)
+    release = threading.Event()
+
+    class Hangs:
+        name = "hangs"
+
+        def render(self, text, path):
+            started.release()
+            release.wait(10)
+            raise RuntimeError("released")
+
+        def voices(self):
+            return []
+
+    worker = RenderWorker(CueCache(tmp_path, VoiceSettings()), Hangs, timeout_ms=1000,
+                          monotonic=lambda: now[0])  # fmt: skip
+    try:
+        worker.request(["one", "two"])
+        assert started.acquire(timeout=5)
+        now[0] += 2.0
+        worker.check()
+        assert worker.failure is None, "the first hang earns one restart"
+        worker.request(["three"])
+        assert started.acquire(timeout=5)
+        now[0] += 2.0
+        worker.check()
+        assert "stopped responding" in worker.failure
+    finally:
+        release.set()
+
+
+def test_a_synthesiser_that_cannot_start_is_a_message(tmp_path):
+    def broken():
+        raise RuntimeError("libespeak-ng.so.1: cannot open shared object file")
+
+    worker = RenderWorker(CueCache(tmp_path, VoiceSettings()), broken)
+    assert worker.ready.wait(5)
+    assert worker.failure.startswith("Voice unavailable — install libespeak-ng1")
