@@ -632,6 +632,7 @@ class MainWindow(QMainWindow):
             (self.done_summary, 1.6, False),
             (self.routine_list, 1.05, False),
             (self.preview, 1.0, False),
+            (self.voice_label, 0.95, False),
             *((button, 1.05, False) for button in self.findChildren(QPushButton)),
         ):
             font = QFont(widget.font())
