@@ -1,10 +1,11 @@
 """Summarise a --cue-log file: outcomes, overlaps and start latency of spoken cues.
 
-    python tools/cue_log_report.py cues.jsonl
+python tools/cue_log_report.py cues.jsonl
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import statistics
 import sys
@@ -19,7 +20,7 @@ def report(path: Path) -> dict[str, object]:
     )
     overlaps = [
         (a["text"], b["text"])
-        for a, b in zip(heard, heard[1:], strict=False)
+        for a, b in itertools.pairwise(heard)
         if b["start_s"] < a["start_s"] + a["duration_s"] - 0.001
     ]
     latencies = sorted(
