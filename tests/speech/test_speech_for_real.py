@@ -104,15 +104,16 @@ def test_a_real_player_process_plays_for_the_sound_length_and_stops_at_once(
 
 def test_a_failing_player_says_why(tmp_path):
     script = tmp_path / "broken-player"
-    script.write_text("#!/bin/sh\necho 'no sound card' >&2\nexit 1\n")
+    script.write_text(
+        "#!/bin/sh\necho \"ALSA lib confmisc.c:855:(parse_card) cannot find card '0'\" >&2\n"
+        "echo 'ALSA lib conf.c:5180:(_snd_config_evaluate) more noise' >&2\nexit 1\n"
+    )
     script.chmod(0o755)
     player = ProcessPlayer((str(script),))
     player.play(tmp_path / "x.wav")
     player._process.wait(timeout=5)
     assert not player.playing
-    assert player.error == "broken-player exited with 1: no sound card".replace(
-        "broken-player", str(script)
-    )
+    assert player.error == f"{script} exited with 1: cannot find card '0'"
 
 
 def test_no_player_is_a_message_naming_what_to_install(monkeypatch, tmp_path):

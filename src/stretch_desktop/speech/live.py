@@ -174,6 +174,7 @@ class LiveSpeaker:
         if failure:
             self._silent_because = failure
             self._scheduler.silence()
+            log.error("speech: %s", failure)
             self._set_status(f"{failure}. Captions carry on.")
         elif self._worker.ready.is_set():
             self._set_status(

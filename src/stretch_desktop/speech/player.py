@@ -7,6 +7,7 @@ its synthesis callback and cannot be stopped (see ../shared/DESIGN.md).
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -46,6 +47,13 @@ class Player(Protocol):
 
 class PlayerUnavailable(RuntimeError):
     """No way to play sound here; the message says what to install."""
+
+
+def _first_line(stderr: str) -> str:
+    """The gist of a player's complaint: its first line, minus ALSA's source-location prefix."""
+    line = next((line.strip() for line in stderr.splitlines() if line.strip()), "")
+    line = re.sub(r"^ALSA lib \S+:\(\w+\)\s*", "", line)
+    return f": {line[:100]}" if line else ""
 
 
 class ProcessPlayer:
@@ -88,10 +96,10 @@ class ProcessPlayer:
             return True
         self._process = None
         if process.stderr:
-            detail = process.stderr.read(300).decode(errors="replace").strip()
+            detail = process.stderr.read(2000).decode(errors="replace")
             process.stderr.close()
             if code != 0:  # e.g. aplay with no sound card
-                self._error = f"{self.name} exited with {code}" + (f": {detail}" if detail else "")
+                self._error = f"{self.name} exited with {code}" + _first_line(detail)
         return False
 
     @property

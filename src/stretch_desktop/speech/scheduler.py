@@ -132,7 +132,7 @@ class SpeechScheduler:
                 if overran:
                     self._player.stop()
                 if self._player.error:  # nothing was heard: say so, and stop trying
-                    self.failure = f"the audio player failed ({self._player.error})"
+                    self.failure = f"Voice off: could not play sound ({self._player.error})"
                     self._finish(now, "dropped")
                 else:
                     self._finish(now, "spoken")
@@ -165,7 +165,7 @@ class SpeechScheduler:
         try:
             self._player.play(rendered.path)
         except OSError as error:
-            self.failure = f"the audio player {self._player.name!r} failed: {error}"
+            self.failure = f"Voice off: could not start {self._player.name} ({error})"
             self._log(waiting, None, 0, "dropped")
             return
         self._playing = _Playing(waiting, now, rendered.duration_ms)
