@@ -197,3 +197,29 @@ def test_a_synthesiser_that_cannot_start_is_a_message(tmp_path):
     worker = RenderWorker(CueCache(tmp_path, VoiceSettings()), broken)
     assert worker.ready.wait(5)
     assert worker.failure.startswith("Voice unavailable — install libespeak-ng1")
+
+
+def test_turning_the_chime_on_renders_chimed_twins_of_cached_cues(tmp_path, synthesiser):
+    chime = Path(__file__).parents[2] / "src/stretch_desktop/resources/sounds/chime.wav"
+    text = "Rest: child's pose."
+    CueCache(tmp_path, VoiceSettings()).store(text, synthesiser)  # cached before the chime
+    chimed = CueCache(tmp_path, VoiceSettings(chime=True), chime)
+    assert chimed.lookup(text) is not None
+    assert not chimed.complete(text), "the chimed twin is still missing"
+    starting = threading.Event()
+
+    def held_synthesiser():  # the worker waits here, so what request() queued stays visible
+        starting.wait(10)
+        return synthesiser
+
+    worker = RenderWorker(chimed, held_synthesiser)
+    try:
+        worker.request([text])
+        assert worker._jobs.qsize() == 1
+    finally:
+        starting.set()
+        worker.close()
+    chimed.store(text, synthesiser)
+    assert chimed.complete(text)
+    rest = Cue(0, CueKind.REST, text)
+    assert chimed.lookup_cue(rest).path != chimed.lookup(text).path

@@ -141,6 +141,12 @@ class CueCache:
             self._known[(text, chimed)] = rendered
         return rendered
 
+    def complete(self, text: str) -> bool:
+        """All a cue of this text may need is on disk (its chimed twin too, if chimes are on)."""
+        if self.lookup(text) is None:
+            return False
+        return self._chime is None or self.lookup(text, chimed=True) is not None
+
     def lookup_cue(self, cue: Cue) -> Rendered | None:
         return self.lookup(cue.text, self.chimed(cue))
 
@@ -204,7 +210,7 @@ class RenderWorker:
     def request(self, texts: Iterable[str]) -> None:
         """Render these, in order, unless already on disk."""
         for text in texts:
-            if self.cache.lookup(text) is None:
+            if not self.cache.complete(text):
                 self._jobs.put(text)
 
     def check(self) -> None:
@@ -249,7 +255,7 @@ class RenderWorker:
                 if text is not None:
                     self._jobs.put(text)  # a newer worker took over: hand the job back
                 return
-            if self.cache.lookup(text) is not None:
+            if self.cache.complete(text):
                 continue
             with self._lock:
                 self._busy_since = self._monotonic()
