@@ -128,10 +128,10 @@ def cmd_routines(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
         for row in rows:
-            print(
-                f"{row['id']:<32} {_clock(round(row['total_s'] * 1000)):>6}  "
-                f"{len(row['poses']):>2} poses  {row['title']}"
-            )
+            count = len(row["poses"])
+            poses = f"{count} pose{'' if count == 1 else 's'}"
+            length = _clock(round(row["total_s"] * 1000))
+            print(f"{row['id']:<32} {length:>6}  {poses:>8}  {row['title']}")
     return 0
 
 
