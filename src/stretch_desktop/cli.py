@@ -214,6 +214,31 @@ def cmd_say(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_history(args: argparse.Namespace) -> int:
+    from stretch_desktop.library import user_data_dir
+    from stretch_desktop.storage.history import History, HistoryUnavailable
+
+    try:
+        history = History(user_data_dir() / "history.sqlite3")
+    except HistoryUnavailable as error:
+        print(f"{PROG}: history unavailable: {error}", file=sys.stderr)
+        return 1
+    if history.notice:
+        print(f"{PROG}: {history.notice}", file=sys.stderr)
+    sessions = [record.public() for record in history.sessions()]
+    history.close()
+    if args.json:
+        print(json.dumps(sessions, indent=2, ensure_ascii=False))
+        return 0
+    for row in sessions:
+        minutes = _clock(round(row["active_s"] * 1000))
+        print(
+            f"{row['started_at']}  {row['status']:<11} {minutes:>6}  "
+            f"{row['steps_done']} done, {row['steps_skipped']} skipped  {row['title']}"
+        )
+    return 0
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     from stretch_desktop.ui.app import run  # Qt is imported only when a window is wanted
 
@@ -229,6 +254,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--start", action="store_true", help="start the routine at once")
     parser.add_argument("--fullscreen", action="store_true", help="open full screen")
     parser.add_argument("--mute", action="store_true", help="start with the voice muted")
+    parser.add_argument(
+        "--resume",
+        choices=["ask", "yes", "no"],
+        default="ask",
+        help="after a crash, resume the interrupted session (default: ask)",
+    )
     parser.add_argument(
         "--cue-log",
         type=Path,
@@ -280,6 +311,10 @@ def build_parser() -> argparse.ArgumentParser:
     say.add_argument("--voice", help="a voice id (default: the synthesiser's)")
     say.add_argument("--rate", type=int, default=170, help="words a minute (default 170)")
     say.set_defaults(handler=cmd_say)
+
+    history = commands.add_parser("history", help="past sessions, newest first")
+    history.add_argument("--json", action="store_true", help="machine-readable output")
+    history.set_defaults(handler=cmd_history)
 
     check = commands.add_parser("check", help="validate routine files")
     check.add_argument("files", nargs="+", metavar="FILE")

@@ -214,5 +214,22 @@ def test_mutated_valid_routines_give_only_routine_errors(data):
     _only_routine_errors(text)
 
 
+def test_huge_integers_are_errors_not_crashes():
+    _only_routine_errors("format = 1" + "0" * 5000)
+    (problem,) = problems(SMALL.replace("cycles = 2", "cycles = " + "9" * 400))
+    assert "must be between 1 and 30, not 99999999999999999..." in problem
+
+
+def test_a_line_built_to_make_the_line_finder_backtrack_is_fast():
+    """A valid file with `[` and thousands of spaces inside a string once took minutes."""
+    import time
+
+    hostile = SMALL + 'zz = """\n\\"""\n[' + " " * 100_000 + '\n"""\n'
+    started = time.perf_counter()
+    _only_routine_errors(hostile)
+    # Generous: the fixed finder takes milliseconds; the old one took minutes at this size.
+    assert time.perf_counter() - started < 5
+
+
 def test_deeply_nested_arrays_are_an_error_not_a_crash():
     _only_routine_errors("x = " + "[" * 5000 + "]" * 5000)

@@ -1,39 +1,61 @@
 """The composition root: command-line options reach the window; bad ones become notices."""
 
+import pytest
+
 from stretch_desktop.cli import build_parser
 from stretch_desktop.core.engine import State
-from stretch_desktop.ui.app import APP_ID, build_window, make_application
+from stretch_desktop.ui.app import APP_ID, after_show, build_window, make_application
 from tests.core.routines import SMALL
 
 
-def window_for(qtbot, *argv):
-    make_application()
-    window = build_window(build_parser().parse_args(list(argv)))
-    qtbot.addWidget(window)
-    window.controller.ticker.stop()
-    return window
+@pytest.fixture
+def window_for(qtbot):
+    """The app's own window; closed (speaker threads stopped) when the test ends."""
+    made = []
+
+    def make(*argv):
+        make_application()
+        args = build_parser().parse_args(list(argv))
+        window = build_window(args)
+        window.confirm = lambda title, question: True
+        after_show(window, args)  # what run() does once the window is up
+        window.controller.ticker.stop()
+        made.append(window)
+        return window
+
+    yield make
+    for window in made:
+        window.close()
 
 
-def test_routine_and_start_begin_a_session_at_once(qtbot):
-    window = window_for(qtbot, "--routine", "toe-touch", "--start", "--mute")
+def test_closing_the_window_stops_the_voice_threads(window_for):
+    window = window_for("--routine", "toe-touch")
+    speaker = window.controller.speaker
+    window.close()
+    thread = getattr(speaker, "_thread", None)
+    assert thread is None or not thread.is_alive()
+
+
+def test_routine_and_start_begin_a_session_at_once(window_for):
+    window = window_for("--routine", "toe-touch", "--start", "--mute")
     assert window.controller.engine.state is State.RUNNING
     assert window.controller.engine.timeline.routine.id == "toe-touch"
     assert window.mute_button.isChecked()
     window.controller.stop()
 
 
-def test_a_routine_file_is_added_to_the_list(qtbot, tmp_path):
+def test_a_routine_file_is_added_to_the_list(window_for, tmp_path):
     path = tmp_path / "mine.toml"
     path.write_text(SMALL)
-    window = window_for(qtbot, "--routine", str(path))
+    window = window_for("--routine", str(path))
     assert window.selected_routine().id == "small"
     assert window.controller.engine is None  # chosen, not started
 
 
-def test_an_unknown_or_broken_routine_is_a_notice_not_a_crash(qtbot, tmp_path):
+def test_an_unknown_or_broken_routine_is_a_notice_not_a_crash(window_for, tmp_path):
     broken = tmp_path / "broken.toml"
     broken.write_text("id = 3\n")
-    window = window_for(qtbot, "--routine", str(broken), "--start")
+    window = window_for("--routine", str(broken), "--start")
     assert window.controller.engine is None
     notice = window.choose_page.findChild(type(window.pose_meta), "notice")
     assert f"{broken}:1: id: must be text" in notice.text()

@@ -76,7 +76,8 @@ def field_name(path: Path) -> str:
 
 # --- finding the line a field is on -------------------------------------------------------------
 
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+# No lazy or nested quantifiers: these run on every line of every file, hostile ones included.
+_HEADER = re.compile(r"^\s*(\[\[?)([^\]\n]*)\]\]?\s*(?:#.*)?$")
 _KEY = re.compile(
     r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=(.*)$"""
 )
@@ -110,7 +111,7 @@ def _line_index(text: str) -> dict[Path, int]:
             continue
         header = _HEADER.match(line)
         if header and not _KEY.match(line):
-            parts = _split_key(header.group(2))
+            parts = _split_key(header.group(2).strip())
             path: Path = ()
             for part in parts[:-1]:  # parents resolve to their latest array element, if any
                 path = (*path, part)
@@ -266,7 +267,7 @@ class _Table:
             return None
         if not low <= value <= high:  # also rejects nan and inf
             self.problems.add(
-                (*self.path, key), f"must be between {low:g} and {high:g}, not {value:g}"
+                (*self.path, key), f"must be between {low:g} and {high:g}, not {_shown(value)}"
             )
             return None
         return float(value)
@@ -310,6 +311,12 @@ class _Table:
             return None if value is None else Amount(seconds=value)
         count = self.whole(breaths_key, *breaths)
         return None if count is None else Amount(breaths=count)
+
+
+def _shown(value: float) -> str:
+    """A number as a message shows it: short, whatever its size (a 400-digit int is no float)."""
+    text = f"{value:g}" if isinstance(value, float) else str(value)
+    return text if len(text) <= 20 else text[:17] + "..."
 
 
 def _type_name(value: object) -> str:
@@ -541,6 +548,8 @@ def load_routine(content: str | bytes, file: str) -> Routine:
         raise RoutineError([Problem(file, line, "syntax", f"not valid TOML: {detail}")]) from None
     except RecursionError:  # deeply nested arrays
         raise RoutineError([Problem(file, 1, "syntax", "nested too deeply")]) from None
+    except ValueError as error:  # e.g. an integer of thousands of digits
+        raise RoutineError([Problem(file, 1, "syntax", f"not valid TOML: {error}")]) from None
     problems = _Problems(file, _Lines(text))
     routine = _routine(data, problems, origin=file)
     if routine is None:

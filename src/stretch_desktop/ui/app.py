@@ -7,6 +7,7 @@ a fake clock, a manual ticker and a recording speaker.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Callable
@@ -14,17 +15,30 @@ from importlib import resources
 from pathlib import Path
 
 import platformdirs
-from PySide6.QtCore import QCoreApplication, QObject, Signal
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from stretch_desktop import __version__
 from stretch_desktop.core.clock import MonotonicClock
 from stretch_desktop.core.loader import RoutineError
-from stretch_desktop.library import APP_NAME, UnknownRoutine, load_library, resolve
+from stretch_desktop.core.routine import Routine, Side
+from stretch_desktop.core.timeline import BreathCues, Preferences, compile_routine
+from stretch_desktop.library import (
+    APP_NAME,
+    Library,
+    UnknownRoutine,
+    load_library,
+    read_routine_file,
+    resolve,
+    user_data_dir,
+)
 from stretch_desktop.speech.live import create_speaker
 from stretch_desktop.speech.renderer import VoiceSettings
 from stretch_desktop.speech.speaker import Speaker
+from stretch_desktop.storage.history import History, HistoryUnavailable, SessionRecord
 from stretch_desktop.ui.main_window import MainWindow
+from stretch_desktop.ui.presenter import step_label
 from stretch_desktop.ui.session_controller import SessionController
 from stretch_desktop.ui.settings import Settings
 from stretch_desktop.ui.ticker import QtTicker
@@ -63,8 +77,12 @@ def speaker_factory(
 ) -> Callable[[VoiceSettings], Speaker]:
     cache = platformdirs.user_cache_path(APP_NAME, appauthor=False) / "cues"
 
+    def report(status: str) -> None:  # runs on the speech thread
+        if shiboken6.isValid(bridge):  # the window may already be gone
+            bridge.changed.emit(status)
+
     def make(voice: VoiceSettings) -> Speaker:
-        return create_speaker(cache, voice, chime_path(), cue_log, bridge.changed.emit)
+        return create_speaker(cache, voice, chime_path(), cue_log, report)
 
     return make
 
@@ -88,9 +106,12 @@ def build_window(args: argparse.Namespace) -> MainWindow:
         if chosen is not None and all(r.id != chosen.id for r in routines):
             routines.append(chosen)
         preselect = chosen.id if chosen else None
+    history = open_history(notices)
     bridge = _StatusBridge()
     make_speaker = speaker_factory(args.cue_log, bridge)
-    controller = SessionController(MonotonicClock(), make_speaker(preferences.voice), QtTicker)
+    controller = SessionController(
+        MonotonicClock(), make_speaker(preferences.voice), QtTicker, history=history
+    )
     bridge.setParent(controller)
     bridge.changed.connect(lambda _status: controller.check_voice())
     window = MainWindow(controller, routines, preferences, settings, notices, make_speaker)
@@ -99,18 +120,103 @@ def build_window(args: argparse.Namespace) -> MainWindow:
     if preselect:
         window.select_routine(preselect)
     window.restore_geometry(settings.geometry())
-    if args.start and window.selected_routine() is not None and (args.routine is None or preselect):
-        window.start_selected()
+    window.library = library
+    window.start_requested = bool(
+        args.start and window.selected_routine() is not None and (args.routine is None or preselect)
+    )
     return window
+
+
+def open_history(notices: list[str]) -> History | None:
+    """The history database, or None (with a notice saying why) when it cannot be used."""
+    try:
+        history = History(user_data_dir() / "history.sqlite3")
+    except HistoryUnavailable as error:
+        log.error("history: %s", error)
+        notices.append(f"History is off for this run: {error}. Sessions still work.")
+        return None
+    if history.notice:
+        notices.append(history.notice)
+    return history
+
+
+def _preferences_of(record: SessionRecord, fallback: Preferences) -> Preferences:
+    """The pacing a session was compiled with, so its step numbers mean the same steps."""
+    try:
+        saved = json.loads(record.preferences)
+        return Preferences(
+            inhale_ms=int(saved["inhale_ms"]),
+            exhale_ms=int(saved["exhale_ms"]),
+            lead_in_ms=int(saved["lead_in_ms"]),
+            first_side=Side(saved["first_side"]),
+            breath_cues=BreathCues(saved["breath_cues"]),
+        )
+    except (ValueError, KeyError, TypeError):
+        return fallback
+
+
+def _routine_of(record: SessionRecord, library: Library) -> Routine | None:
+    routine = library.find(record.routine_id)
+    if routine is None and record.origin and not record.origin.startswith("builtin:"):
+        try:
+            routine = read_routine_file(Path(record.origin))
+        except RoutineError:
+            return None
+    return routine
+
+
+def offer_resume(window: MainWindow, policy: str) -> bool:
+    """After a crash: offer to resume the last session where it stopped. True if resumed."""
+    history = window.controller.history
+    if history is None:
+        return False
+    try:
+        abandoned = history.abandoned()
+        if not abandoned:
+            return False
+        newest, *older = abandoned
+        for record in older:
+            history.mark_interrupted(record.id)
+        routine = _routine_of(newest, window.library)
+        if routine is None:
+            history.mark_interrupted(newest.id)
+            return False
+        preferences = _preferences_of(newest, window.preferences.pacing)
+        steps = compile_routine(routine, preferences).steps
+        step = steps[min(max(newest.current_step, 0), len(steps) - 1)]
+        log.info("offering to resume session %d at step %d", newest.id, step.index)
+        question = (
+            f"Your last session of {routine.title} was interrupted during "
+            f"“{step_label(step)}”. Resume it from the start of that pose?"
+        )
+        accept = policy == "yes" or (policy == "ask" and window.confirm("Resume session", question))
+        if not accept:
+            history.mark_interrupted(newest.id)
+            log.info("session %d marked interrupted", newest.id)
+            return False
+    except HistoryUnavailable as error:
+        log.error("history: %s", error)
+        return False
+    window.select_routine(routine.id)
+    window.show_session()
+    window.controller.resume(newest, routine, preferences)
+    return True
+
+
+def after_show(window: MainWindow, args: argparse.Namespace) -> None:
+    """What happens once the window is up: a resume offer first, else --start."""
+    if not offer_resume(window, args.resume) and window.start_requested:
+        window.start_selected()
 
 
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = make_application()
     window = build_window(args)
-    app.aboutToQuit.connect(lambda: window.controller.speaker.close())
+    app.aboutToQuit.connect(window.controller.shutdown)
     if args.fullscreen:
         window.showFullScreen()
     else:
         window.show()
+    QTimer.singleShot(0, lambda: after_show(window, args))
     return int(app.exec())

@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
 from stretch_desktop.core.engine import Snapshot, State
 from stretch_desktop.core.routine import Routine
 from stretch_desktop.core.timeline import Timeline, compile_routine
+from stretch_desktop.library import Library
 from stretch_desktop.speech.renderer import VoiceSettings
 from stretch_desktop.speech.speaker import Speaker
 from stretch_desktop.ui.pose_list_model import PoseListDelegate, PoseListModel
@@ -97,6 +98,8 @@ class MainWindow(QMainWindow):
         self.preferences = preferences
         self.settings = settings
         self.confirm: Confirm = ask(self)
+        self.library: Library | None = None
+        self.start_requested = False
         self._timeline: Timeline | None = None
         self._shown_step = -1
         self._last_title = ""
@@ -118,6 +121,7 @@ class MainWindow(QMainWindow):
         controller.caption.connect(self._on_caption)
         controller.finished.connect(self._on_finished)
         controller.voice_status.connect(self.voice_label.setText)
+        controller.history_problem.connect(self._tell)
         self.pacer.set_reduced_motion(preferences.reduced_motion)
         self.mute_button.setChecked(preferences.muted)
         controller.set_muted(preferences.muted)
@@ -462,6 +466,9 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentWidget(self.session_page)
         self.controller.start()
 
+    def show_session(self) -> None:
+        self.pages.setCurrentWidget(self.session_page)
+
     def again(self) -> None:
         self.controller.reload()
         self.pages.setCurrentWidget(self.session_page)
@@ -586,6 +593,11 @@ class MainWindow(QMainWindow):
         if self._timeline is not None:  # the pacer shows "Paused" even when no tick follows
             self.pacer.set_view(pacer_view(snapshot, self._timeline.preferences))
 
+    def _tell(self, message: str) -> None:
+        """A problem the person should know about once, without stopping the session."""
+        self.pause_label.setText(message)
+        self.statusBar().showMessage(message)
+
     def _on_caption(self, text: str) -> None:
         self.caption.setText(text)
 
@@ -656,6 +668,7 @@ class MainWindow(QMainWindow):
             self.controller.stop()
         if self.settings:
             self.settings.save_geometry(self.saveGeometry())
+        self.controller.shutdown()
         super().closeEvent(event)
 
     def restore_geometry(self, geometry: QByteArray | None) -> None:

@@ -28,6 +28,8 @@ from stretch_desktop.core.events import (
     PauseReason,
     Resumed,
     Seeked,
+    Started,
+    StepEnded,
 )
 from stretch_desktop.core.routine import Routine
 from stretch_desktop.core.timeline import (
@@ -40,6 +42,7 @@ from stretch_desktop.core.timeline import (
 )
 from stretch_desktop.core.words import estimate_speech_ms
 from stretch_desktop.speech.speaker import Speaker
+from stretch_desktop.storage.history import History, HistoryUnavailable, SessionRecord
 from stretch_desktop.ui.ticker import Ticker
 
 log = logging.getLogger(__name__)
@@ -67,6 +70,7 @@ class SessionController(QObject):
     caption = Signal(str)  # the last cue, as text
     finished = Signal(object)  # Summary
     voice_status = Signal(str)  # which voice speaks, or why none does
+    history_problem = Signal(str)  # said once: history could not be saved, the session goes on
 
     def __init__(
         self,
@@ -74,8 +78,12 @@ class SessionController(QObject):
         speaker: Speaker,
         make_ticker: Callable[[Callable[[], None]], Ticker],
         parent: QObject | None = None,
+        history: History | None = None,
     ) -> None:
         super().__init__(parent)
+        self._history = history
+        self._session_id: int | None = None
+        self._carried = (0, 0, 0.0)  # done, skipped, active seconds from before a resume
         self._clock = clock
         self._speaker = speaker
         self._ticker = make_ticker(self.tick)
@@ -117,6 +125,14 @@ class SessionController(QObject):
         speaker.set_muted(self._muted)
         self.check_voice()
 
+    def shutdown(self) -> None:
+        """The window is closing: stop the voice's threads and release the history file."""
+        self._ticker.stop()
+        self._speaker.silence()
+        self._speaker.close()
+        if self._history is not None:
+            self._history.close()
+
     def check_voice(self) -> None:
         status = self._speaker.status
         if status != self._voice_status:
@@ -143,6 +159,7 @@ class SessionController(QObject):
         timeline = compile_routine(routine, replace(preferences, speech_ms=self.speech_ms))
         self._speaker.prepare(cue_texts(timeline))
         self._engine = SessionEngine(timeline, self._clock)
+        self._session_id, self._carried = None, (0, 0, 0.0)
         self._ticker.stop()
         self.loaded.emit(timeline)
         self.updated.emit(self._engine.snapshot())
@@ -209,6 +226,53 @@ class SessionController(QObject):
         self._on_screen = on_screen
         self._schedule()
 
+    # --- the journal -----------------------------------------------------------------------------
+
+    @property
+    def history(self) -> History | None:
+        return self._history
+
+    def resume(self, record: SessionRecord, routine: Routine, preferences: Preferences) -> None:
+        """Carry on an interrupted session at the start of the step it was in."""
+        self.load(routine, preferences)
+        assert self._engine is not None
+        step = min(max(record.current_step, 0), len(self._engine.timeline.steps) - 1)
+        self._session_id = record.id
+        self._carried = (record.steps_done, record.steps_skipped, record.active_s)
+        log.info("resumed session %d at step %d", record.id, step)
+        self.start(step)
+
+    def _journal(self, events: list[Event], snapshot: Snapshot) -> None:
+        if self._history is None or self._engine is None:
+            return
+        done, skipped, active = self._carried
+        totals = (done + snapshot.steps_done, skipped + snapshot.steps_skipped,
+                  active + snapshot.active_ms / 1000)  # fmt: skip
+        try:
+            for event in events:
+                if isinstance(event, Started) and self._session_id is None:
+                    routine = self._engine.timeline.routine
+                    pacing = self._engine.timeline.preferences
+                    self._session_id = self._history.begin(
+                        routine.id, routine.title, routine.origin, len(self._engine.timeline.steps),
+                        {"inhale_ms": pacing.inhale_ms, "exhale_ms": pacing.exhale_ms,
+                         "lead_in_ms": pacing.lead_in_ms, "first_side": pacing.first_side.value,
+                         "breath_cues": pacing.breath_cues.value},
+                        at_step=snapshot.step.index,
+                    )  # fmt: skip
+                elif isinstance(event, StepEnded) and self._session_id is not None:
+                    self._history.progress(self._session_id, *totals, snapshot.step.index)
+                    log.info("journal: session %d, step %d %s", self._session_id, event.step,
+                             event.outcome.value)  # fmt: skip
+                elif isinstance(event, Finished) and self._session_id is not None:
+                    status = "completed" if event.completed else "stopped"
+                    self._history.end(self._session_id, status, *totals)
+                    self._session_id = None
+        except HistoryUnavailable as error:
+            self._history = None  # tell once, then carry on without history
+            log.error("history: %s", error)
+            self.history_problem.emit(f"History could not be saved: {error}. The session goes on.")
+
     # --- the machinery --------------------------------------------------------------------------
 
     def tick(self) -> None:
@@ -252,6 +316,7 @@ class SessionController(QObject):
                         self._speaker.silence()
                     state_change = True
         snapshot = engine.snapshot()
+        self._journal(events, snapshot)
         if state_change or events:
             self._schedule()
         self.updated.emit(snapshot)
@@ -262,9 +327,9 @@ class SessionController(QObject):
                 Summary(
                     routine_title=engine.timeline.routine.title,
                     completed=all(e.completed for e in events if isinstance(e, Finished)),
-                    active_ms=snapshot.active_ms,
-                    steps_done=snapshot.steps_done,
-                    steps_skipped=snapshot.steps_skipped,
+                    active_ms=snapshot.active_ms + round(self._carried[2] * 1000),
+                    steps_done=snapshot.steps_done + self._carried[0],
+                    steps_skipped=snapshot.steps_skipped + self._carried[1],
                     steps_total=len(engine.timeline.steps),
                 )
             )
