@@ -270,3 +270,23 @@ def test_active_time_excludes_pauses_and_sleep(engine, clock):
     events = run(engine, clock, engine.timeline.total_ms)
     assert isinstance(events[-1], Finished)
     assert engine.snapshot().active_ms == engine.timeline.total_ms
+
+
+def test_skipping_past_the_end_keeps_the_time_already_run(engine, clock):
+    """Found in review: the running time since the last start was reset to nothing."""
+    engine.start()
+    engine.jump(len(engine.timeline.steps) - 1)
+    run(engine, clock, 4000)
+    engine.skip()
+    assert engine.state is State.FINISHED
+    assert engine.snapshot().active_ms == 4000
+
+
+def test_a_skipped_step_done_later_counts_as_done(engine, clock):
+    engine.start()
+    engine.skip()
+    engine.previous()  # back to step 0, which was skipped
+    run(engine, clock, engine.timeline.steps[0].duration_ms + 100)
+    snap = engine.snapshot()
+    assert snap.outcomes[0] is StepOutcome.DONE
+    assert (snap.steps_done, snap.steps_skipped) == (1, 0)

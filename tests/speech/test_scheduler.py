@@ -136,7 +136,9 @@ def test_rule_4_a_hung_player_is_stopped_after_its_sound_should_have_ended(rig):
     rig.say("Lizard")
     rig.advance(LENGTH_MS + OVERRUN_GRACE_MS)
     assert rig.player.stopped == 1
-    assert rig.outcome("Lizard") == "spoken"
+    assert rig.outcome("Lizard") == "cut"
+    (record,) = rig.records
+    assert record.duration_s == (LENGTH_MS + OVERRUN_GRACE_MS) / 1000
 
 
 def test_an_important_cue_waits_for_its_render_then_gives_up(rig):

@@ -321,3 +321,22 @@ def test_loading_prerenders_every_cue_and_measured_lengths_set_the_lead_in(ui):
     timeline = ui.controller.load(routine, PACE)
     assert timeline.phases[0].duration_ms == 9000 + 300 + 3000
     assert timeline.phases[0].cues[1].at_ms == 9300
+
+
+def test_space_right_after_a_cue_fell_due_still_says_it(ui):
+    """Found in review: toggling polled the engine and threw the events away."""
+    ui.start("toe-touch")
+    three = ui.controller.engine.timeline.phases[0].cues[1]
+    ui.run(three.at_ms - 5 - ui.snapshot.elapsed_ms, step=1)
+    ui.clock.advance(10)  # "Three" falls due; no tick comes before the key
+    ui.key(Qt.Key.Key_Space)
+    assert "Three" in [text for text, _ in ui.speaker.said]
+
+
+def test_space_after_the_end_shows_the_done_screen_and_stops_ticking(ui):
+    ui.start("toe-touch")
+    ui.run(ui.controller.engine.timeline.total_ms - 100)
+    ui.clock.advance(200)  # the end passes between ticks
+    ui.key(Qt.Key.Key_Space)
+    assert ui.window.pages.currentWidget() is ui.window.done_page
+    assert not ui.ticker.active

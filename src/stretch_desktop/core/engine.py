@@ -356,8 +356,7 @@ class SessionEngine:
                 self._pending.append(CueDue(payload, at, late))
             else:
                 assert isinstance(payload, int)
-                if self._outcomes[payload] is None:
-                    self._outcomes[payload] = StepOutcome.DONE
+                self._outcomes[payload] = StepOutcome.DONE  # even if skipped once, then redone
                 self._pending.append(StepEnded(payload, StepOutcome.DONE, at, late))
         if self._cursor >= len(items) and raw >= self._timeline.total_ms:
             # Time past the end is not activity: bank only up to the moment the session ended.
@@ -381,10 +380,12 @@ class SessionEngine:
             self._origin_ms = now - target_ms
         else:
             self._frozen_ms = target_ms
-        if self._state is State.RUNNING or target >= len(steps):
-            if target >= len(steps):  # nothing left to pause on: the session is over
-                self._state, self._origin_ms = State.RUNNING, now - target_ms
-                self._running_since_ms = now
+        if target >= len(steps) and self._state is State.PAUSED:
+            # Nothing left to pause on: the session is over. (When running, the time run so far
+            # is still being counted: it must not be restarted here.)
+            self._state, self._running_since_ms = State.RUNNING, now
+            self._origin_ms = now - target_ms
+        if self._state is State.RUNNING:
             self._drain(now)
 
     def _finish(self, now: int, completed: bool) -> None:

@@ -162,6 +162,11 @@ class LiveSpeaker:
         if isinstance(request, _Say):
             if self._silent_because is None:
                 scheduler.say(request.cue, request.lateness_ms, request.received_ms)
+            else:  # no voice: the cue log still shows every cue, and what became of it
+                cue = request.cue
+                self._record(
+                    CueRecord(cue.text, cue.kind.value, cue.at_ms / 1000, None, 0, "dropped")
+                )
         elif request == "silence":
             scheduler.silence()
         elif isinstance(request, bool):

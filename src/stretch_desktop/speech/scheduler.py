@@ -134,8 +134,8 @@ class SpeechScheduler:
                 if self._player.error:  # nothing was heard: say so, and stop trying
                     self.failure = f"Voice off: could not play sound ({self._player.error})"
                     self._finish(now, "dropped")
-                else:
-                    self._finish(now, "spoken")
+                else:  # a hung player that had to be stopped was cut, not spoken
+                    self._finish(now, "cut" if overran else "spoken")
         self._drop_stale(now)
         important = [w for w in self._waiting if w.cue.priority is Priority.HIGH]
         if important and self._playing and self._playing.waiting.cue.priority is Priority.LOW:

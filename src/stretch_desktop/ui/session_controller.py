@@ -181,7 +181,9 @@ class SessionController(QObject):
         engine = self._engine
         if engine is None:
             return
-        engine.poll()  # the state to toggle is the state now, not at the last tick
+        # The state to toggle is the state now, not at the last tick; what fell due meanwhile
+        # (a countdown, the end of the session) is handled, never thrown away.
+        self._handle(engine.poll())
         action = {
             State.IDLE: engine.start,
             State.RUNNING: engine.pause,
