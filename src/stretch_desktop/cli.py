@@ -323,7 +323,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    if arguments[:1] == ["_render-server"]:  # the voice process, when this program is a bundle
+        from stretch_desktop.speech.render_process import serve
+
+        return serve()
+    args = build_parser().parse_args(arguments)
     try:
         return int(args.handler(args))
     except KeyboardInterrupt:

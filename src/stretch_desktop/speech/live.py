@@ -25,7 +25,7 @@ from stretch_desktop.core.timeline import Cue
 from stretch_desktop.speech.player import Player, PlayerUnavailable, find_player
 from stretch_desktop.speech.renderer import (
     CueCache,
-    Pyttsx3Synthesiser,
+    ProcessSynthesiser,
     RenderWorker,
     VoiceSettings,
 )
@@ -115,6 +115,10 @@ class LiveSpeaker:
     def prepare(self, texts: Iterable[str]) -> None:
         self._worker.request(texts)
 
+    def wait_rendered(self, texts: Iterable[str], timeout_s: float = 30) -> bool:
+        """For tools and tests: block until these cues are rendered."""
+        return self._worker.wait_rendered(texts, timeout_s)
+
     def measured_ms(self, text: str) -> int | None:
         rendered = self._worker.cache.lookup(text)
         return rendered.duration_ms if rendered else None
@@ -201,5 +205,5 @@ def create_speaker(
         log.warning("speech: %s", error)
         return NullSpeaker(f"Voice unavailable — {error}")
     cache = CueCache(cache_dir, settings, chime)
-    worker = RenderWorker(cache, lambda: Pyttsx3Synthesiser(settings))
+    worker = RenderWorker(cache, lambda: ProcessSynthesiser(settings))
     return LiveSpeaker(worker, player, cue_log=cue_log, on_status=on_status)
