@@ -8,6 +8,7 @@ user file is reported and skipped so the others still load; the built-in routine
 from __future__ import annotations
 
 import difflib
+import os
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -92,6 +93,23 @@ def load_library(user_dir: Path | None = None) -> Library:
             Problem(str(folder), 1, "folder", f"only the first {MAX_USER_FILES} files were read")
         )
     return library
+
+
+def import_routine(source: Path, folder: Path | None = None) -> tuple[Routine, Path]:
+    """Validate ``source``, then copy it into the user's routines folder (atomically).
+
+    Raises RoutineError for a broken file (nothing is copied) and OSError if the folder cannot
+    be written. The copy is named after the routine's id, so importing again replaces it.
+    """
+    read_routine_file(source)  # validate first: a broken file is never copied
+    folder = user_routines_dir() if folder is None else folder
+    folder.mkdir(parents=True, exist_ok=True)
+    routine_id = read_routine_file(source).id
+    target = folder / f"{routine_id}.toml"
+    temporary = folder / f".{routine_id}.toml.importing"
+    temporary.write_bytes(source.read_bytes())
+    os.replace(temporary, target)
+    return read_routine_file(target), target
 
 
 def resolve(reference: str, library: Library) -> Routine:

@@ -92,6 +92,8 @@ def build_window(args: argparse.Namespace) -> MainWindow:
     preferences = settings.load()
     library = load_library()
     notices = [f"Skipped {p}" for p in library.problems]
+    if settings.notice:
+        notices.append(settings.notice)
     routines = list(library.routines)
     preselect = args.routine or settings.last_routine()
     if args.routine:

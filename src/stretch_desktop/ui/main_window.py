@@ -11,12 +11,15 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import date
+from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QModelIndex, Qt
 from PySide6.QtGui import (
     QCloseEvent,
     QFont,
     QHideEvent,
+    QKeyEvent,
     QKeySequence,
     QResizeEvent,
     QShortcut,
@@ -24,6 +27,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -44,11 +48,14 @@ from PySide6.QtWidgets import (
 )
 
 from stretch_desktop.core.engine import Snapshot, State
+from stretch_desktop.core.loader import RoutineError
 from stretch_desktop.core.routine import Routine
 from stretch_desktop.core.timeline import Timeline, compile_routine
-from stretch_desktop.library import Library
+from stretch_desktop.library import Library, import_routine
 from stretch_desktop.speech.renderer import VoiceSettings
 from stretch_desktop.speech.speaker import Speaker
+from stretch_desktop.storage.history import HistoryUnavailable
+from stretch_desktop.ui.history_view import HistoryPage
 from stretch_desktop.ui.pose_list_model import PoseListDelegate, PoseListModel
 from stretch_desktop.ui.presenter import (
     APP_TITLE,
@@ -77,6 +84,13 @@ def ask(parent: QWidget) -> Confirm:
     return confirm
 
 
+def tell(parent: QWidget) -> Callable[[str, str], None]:
+    def inform(title: str, text: str) -> None:
+        QMessageBox.warning(parent, title, text)
+
+    return inform
+
+
 def _bullets(items: tuple[str, ...]) -> str:
     return "".join(f"<li>{html.escape(item)}</li>" for item in items)
 
@@ -98,6 +112,7 @@ class MainWindow(QMainWindow):
         self.preferences = preferences
         self.settings = settings
         self.confirm: Confirm = ask(self)
+        self.inform: Callable[[str, str], None] = tell(self)
         self.library: Library | None = None
         self.start_requested = False
         self._timeline: Timeline | None = None
@@ -110,7 +125,9 @@ class MainWindow(QMainWindow):
         self.choose_page = self._build_choose_page(notices or [])
         self.session_page = self._build_session_page()
         self.done_page = self._build_done_page()
-        for page in (self.choose_page, self.session_page, self.done_page):
+        self.history_page = HistoryPage()
+        self.history_page.back_button.clicked.connect(self.choose_another)
+        for page in (self.choose_page, self.session_page, self.done_page, self.history_page):
             self.pages.addWidget(page)
         self.setCentralWidget(self.pages)
         self._build_shortcuts()
@@ -182,6 +199,22 @@ class MainWindow(QMainWindow):
             "Preferences",
         )
         row.addWidget(self.preferences_button)
+        self.import_button = self._button(
+            "Import routine…",
+            QStyle.StandardPixmap.SP_DialogOpenButton,
+            "Add a routine file (.toml): it is checked, then copied to your routines folder",
+            self.import_routine,
+            "Import routine",
+        )
+        row.addWidget(self.import_button)
+        self.history_button = self._button(
+            "History",
+            QStyle.StandardPixmap.SP_FileDialogContentsView,
+            "Your sessions, this week's minutes and your streak",
+            self.show_history,
+            "History",
+        )
+        row.addWidget(self.history_button)
         row.addStretch(1)
         self.start_button = self._button(
             "Start",
@@ -466,6 +499,44 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentWidget(self.session_page)
         self.controller.start()
 
+    def show_history(self) -> None:
+        history = self.controller.history
+        if history is None:
+            self.history_page.show_unavailable("it could not be opened; see the notice")
+        else:
+            try:
+                self.history_page.show_records(history.sessions(), date.today())
+            except HistoryUnavailable as error:
+                self.history_page.show_unavailable(str(error))
+        self.pages.setCurrentWidget(self.history_page)
+
+    def import_routine(self, path: Path | None = None) -> Routine | None:
+        """Check a routine file and copy it into the routines folder; say exactly what is wrong."""
+        if path is None:
+            chosen, _ = QFileDialog.getOpenFileName(
+                self, "Import routine", str(Path.home()), "Routines (*.toml);;All files (*)"
+            )
+            if not chosen:
+                return None
+            path = Path(chosen)
+        try:
+            routine, target = import_routine(path)
+        except RoutineError as error:
+            self.inform("Routine not imported", "\n".join(str(p) for p in error.problems))
+            return None
+        except OSError as error:
+            self.inform("Routine not imported", f"Could not copy it: {error.strerror or error}")
+            return None
+        self.routines = [r for r in self.routines if r.id != routine.id] + [routine]
+        self.routine_list.clear()
+        for known in self.routines:
+            item = QListWidgetItem(self._routine_row(known))
+            item.setData(Qt.ItemDataRole.UserRole, known.id)
+            self.routine_list.addItem(item)
+        self.select_routine(routine.id)
+        self.statusBar().showMessage(f"Imported {routine.title} into {target.parent}", 10_000)
+        return routine
+
     def show_session(self) -> None:
         self.pages.setCurrentWidget(self.session_page)
 
@@ -487,10 +558,15 @@ class MainWindow(QMainWindow):
             self.start_selected()
         elif page is self.done_page:
             self.again()
+        elif page is self.history_page:
+            return
         else:
             self.controller.toggle()
 
     def request_stop(self) -> None:
+        if self.pages.currentWidget() is self.history_page:
+            self.choose_another()
+            return
         engine = self.controller.engine
         if engine is None or engine.state not in (State.RUNNING, State.PAUSED):
             return
@@ -630,6 +706,13 @@ class MainWindow(QMainWindow):
         super().hideEvent(event)
         self._update_on_screen()
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Esc leaves the history page even when no shortcut matched (no active window)."""
+        if event.key() == Qt.Key.Key_Escape and self.pages.currentWidget() is self.history_page:
+            self.choose_another()
+            return
+        super().keyPressEvent(event)
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         """Text grows with the window so it stays readable from the mat."""
         super().resizeEvent(event)
@@ -655,6 +738,11 @@ class MainWindow(QMainWindow):
         heading.setPixelSize(round(base * 2))
         heading.setBold(True)
         self.choose_page.findChild(QLabel, "heading").setFont(heading)  # type: ignore[union-attr]
+        self.history_page.heading.setFont(heading)
+        summary = QFont(self.font())
+        summary.setPixelSize(round(base * 1.4))
+        self.history_page.summary.setFont(summary)
+        self.history_page.table.setFont(self.routine_list.font())
         list_font = QFont(self.pose_list.font())
         list_font.setPixelSize(round(base * 1.1))
         self.pose_list.setFont(list_font)

@@ -6,13 +6,19 @@ settings file must never stop the app from starting.
 
 from __future__ import annotations
 
+import logging
+import os
 from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
 from stretch_desktop.core.routine import Side
 from stretch_desktop.core.timeline import BreathCues, Preferences
 from stretch_desktop.speech.renderer import VoiceSettings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,30 @@ def _choice(settings: QSettings, key: str, default: str, options: set[str]) -> s
 class Settings:
     def __init__(self, store: QSettings | None = None) -> None:
         self._store = store or QSettings()
+        self.notice: str | None = None
+        """Set when a damaged settings file was moved aside: the window says so once."""
+        self._repair()
+
+    def _repair(self) -> None:
+        """A damaged file is kept aside with a timestamp and the defaults are used."""
+        path = Path(self._store.fileName())
+        unreadable = self._store.status() == QSettings.Status.FormatError
+        # Qt reads binary garbage as an empty file without complaint: a non-empty file with
+        # nothing in it is damaged too.
+        empty = path.is_file() and path.stat().st_size > 0 and not self._store.allKeys()
+        if not (unreadable or empty):
+            return
+        aside = path.with_name(f"{path.name}.corrupt-{datetime.now():%Y%m%dT%H%M%S}")
+        try:
+            os.replace(path, aside)
+        except OSError as error:
+            log.warning("settings: cannot move the damaged file aside: %s", error)
+            return
+        self._store = QSettings(str(path), self._store.format())
+        self.notice = (
+            f"Your settings were damaged; they were kept as {aside.name} and defaults are used."
+        )
+        log.warning("settings: %s", self.notice)
 
     def load(self) -> UiPreferences:
         s, base = self._store, Preferences()
@@ -90,6 +120,8 @@ class Settings:
         s.setValue("voice/volume", prefs.voice.volume)
         s.setValue("voice/chime", prefs.voice.chime)
         s.sync()
+        if s.status() == QSettings.Status.AccessError:  # read-only or full disk: keep going
+            log.warning("settings: could not be saved to %s", s.fileName())
 
     def geometry(self) -> QByteArray | None:
         value = self._store.value("window/geometry")

@@ -1,0 +1,98 @@
+"""The history page: this week's minutes, the current streak, and every session, newest first."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from stretch_desktop.storage.history import SessionRecord, streak_days, week_minutes
+from stretch_desktop.ui.presenter import clock_text
+
+_STATUS = {
+    "completed": "Completed",
+    "stopped": "Stopped",
+    "interrupted": "Interrupted",
+    "running": "In progress",
+}
+
+
+def summary_text(records: list[SessionRecord], today: date) -> str:
+    minutes = round(week_minutes(records, today))
+    streak = streak_days(records, today)
+    days = "day" if streak == 1 else "days"
+    return f"This week: {minutes} min of stretching  ·  Streak: {streak} {days}"
+
+
+class HistoryPage(QWidget):
+    """Paints the records it is given; the window decides when to refresh it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        self.heading = QLabel("History")
+        self.heading.setObjectName("heading")
+        self.summary = QLabel()
+        self.summary.setObjectName("summary")
+        self.summary.setAccessibleName("This week and streak")
+        self.table = QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels(["When", "Routine", "How it ended", "Time", "Poses"])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.setAccessibleName("Past sessions")
+        self.notice = QLabel()
+        self.notice.setWordWrap(True)
+        self.back_button = QPushButton("Back")
+        self.back_button.setToolTip("Back to the routines (Esc)")
+        self.back_button.setAccessibleName("Back to the routines")
+        row = QHBoxLayout()
+        row.addWidget(self.back_button)
+        row.addStretch(1)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(row)
+
+    def show_records(self, records: list[SessionRecord], today: date) -> None:
+        self.summary.setText(summary_text(records, today))
+        self.notice.setText("" if records else "No sessions yet: your first one will appear here.")
+        self.table.setRowCount(len(records))
+        for row, record in enumerate(records):
+            when = datetime.fromisoformat(record.started_at).astimezone()
+            poses = f"{record.steps_done} done"
+            if record.steps_skipped:
+                poses += f", {record.steps_skipped} skipped"
+            for column, text in enumerate((
+                when.strftime("%a %d %b %Y, %H:%M"),
+                record.title,
+                _STATUS.get(record.status, record.status),
+                clock_text(round(record.active_s * 1000)),
+                poses,
+            )):  # fmt: skip
+                item = QTableWidgetItem(text)
+                if column == 3:
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                self.table.setItem(row, column, item)
+        self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+
+    def show_unavailable(self, reason: str) -> None:
+        self.summary.setText("")
+        self.table.setRowCount(0)
+        self.notice.setText(f"History is not available: {reason}")
