@@ -16,6 +16,7 @@ from stretch_desktop.core.engine import Snapshot
 from stretch_desktop.core.timeline import PhaseKind
 from stretch_desktop.library import load_library
 from stretch_desktop.speech.speaker import NullSpeaker
+from stretch_desktop.storage.history import History
 from stretch_desktop.ui.app import make_application
 from stretch_desktop.ui.main_window import MainWindow
 from stretch_desktop.ui.session_controller import SessionController
@@ -27,7 +28,8 @@ def main(out: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
     app = make_application()
     clock = FakeClock(1_000_000)
-    controller = SessionController(clock, NullSpeaker(), ManualTicker)
+    history = History(out.parent / ".screenshots-history.sqlite3")
+    controller = SessionController(clock, NullSpeaker(), ManualTicker, history=history)
     library = load_library()
     window = MainWindow(controller, library.routines, UiPreferences())
     window.resize(1280, 800)
@@ -80,7 +82,10 @@ def main(out: Path) -> int:
     controller.skip()
     advance_to(lambda s: s.state.value == "finished")
     shoot("6-done")
+    window.show_history()
+    shoot("7-history")
     window.close()
+    Path(history.path).unlink(missing_ok=True)
     return 0
 
 

@@ -61,6 +61,7 @@ from stretch_desktop.ui.presenter import (
     APP_TITLE,
     clock_text,
     countdown_text,
+    length_text,
     pacer_view,
     pause_notice,
     step_detail,
@@ -410,7 +411,7 @@ class MainWindow(QMainWindow):
         timeline = compile_routine(routine, self.preferences.pacing)
         equipment = ", ".join(routine.equipment) or "No equipment"
         return (
-            f"{routine.title}\n{clock_text(timeline.total_ms)} · "
+            f"{routine.title}\n{length_text(timeline.total_ms)} · "
             f"{len(routine.poses)} pose{'' if len(routine.poses) == 1 else 's'} · "
             f"{equipment}\nSource: {routine.source}"
         )
@@ -444,7 +445,7 @@ class MainWindow(QMainWindow):
         self.preview.setHtml(
             f"<h2>{html.escape(routine.title)}</h2>"
             f"<p>{html.escape(routine.description)}</p>"
-            f"<p><b>{clock_text(timeline.total_ms)}</b> · equipment: {html.escape(equipment)}<br>"
+            f"<p><b>{length_text(timeline.total_ms)}</b> · equipment: {html.escape(equipment)}<br>"
             f"Source: <i>{html.escape(routine.source)}</i></p>"
             f"<h3>Poses</h3><ol>{steps}</ol>{cautions}"
         )

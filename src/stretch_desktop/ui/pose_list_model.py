@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 
 from stretch_desktop.core.events import StepOutcome
 from stretch_desktop.core.timeline import Timeline
-from stretch_desktop.ui.presenter import clock_text, outcome_mark, step_label
+from stretch_desktop.ui.presenter import length_text, outcome_mark, step_label
 
 OUTCOME_ROLE = Qt.ItemDataRole.UserRole + 1
 CURRENT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -61,7 +61,7 @@ class PoseListModel(QAbstractListModel):
             return step_label(step)
         if role == Qt.ItemDataRole.AccessibleTextRole:
             state = "current" if current else (outcome.value if outcome else "to do")
-            return f"{step_label(step)}, {clock_text(step.duration_ms)}, {state}"
+            return f"{step_label(step)}, {length_text(step.duration_ms)}, {state}"
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{step.amount_text}; double-click or Enter to go here"
         if role == OUTCOME_ROLE:
@@ -71,7 +71,7 @@ class PoseListModel(QAbstractListModel):
         if role == REST_ROLE:
             return step.is_rest
         if role == LENGTH_ROLE:
-            return clock_text(step.duration_ms)
+            return length_text(step.duration_ms)
         return None
 
 

@@ -42,6 +42,11 @@ def clock_text(ms: int) -> str:
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
+def length_text(ms: int) -> str:
+    """A length in a list (a routine, a pose), rounded to the nearest second like the CLI's."""
+    return clock_text(round(ms / 1000) * 1000)
+
+
 def countdown_text(ms: int) -> str:
     """The big number: plain seconds under a minute (easier to read from the floor)."""
     return str(max(0, math.ceil(ms / 1000))) if ms <= 60_000 else clock_text(ms)
