@@ -65,9 +65,25 @@ class App:
                 return line
 
     def kill(self):
-        self.process.send_signal(signal.SIGKILL)
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=10)
         self.process.stderr.close()
+
+
+@pytest.fixture
+def launch(env):
+    """Start apps; every one is killed when the test ends, pass or fail (no stray processes)."""
+    apps = []
+
+    def start(*args):
+        app = App(env, *args)
+        apps.append(app)
+        return app
+
+    yield start
+    for app in apps:
+        app.kill()
 
 
 @pytest.fixture
@@ -95,8 +111,8 @@ def history(env):
     return json.loads(result.stdout)
 
 
-def crash_during_step_two(env):
-    app = App(env, "--routine", "e2e", "--start", "--mute")
+def crash_during_step_two(env, launch):
+    app = launch("--routine", "e2e", "--start", "--mute")
     app.wait_for("journal: session 1, step 1 done")
     app.kill()
     (session,) = history(env)
@@ -105,9 +121,9 @@ def crash_during_step_two(env):
     return session
 
 
-def test_a_killed_session_is_offered_for_resume_and_declining_marks_it_interrupted(env):
-    crash_during_step_two(env)
-    app = App(env, "--resume", "no")
+def test_a_killed_session_is_offered_for_resume_and_declining_marks_it_interrupted(env, launch):
+    crash_during_step_two(env, launch)
+    app = launch("--resume", "no")
     app.wait_for("offering to resume session 1 at step 2")
     app.wait_for("session 1 marked interrupted")
     app.kill()
@@ -117,9 +133,9 @@ def test_a_killed_session_is_offered_for_resume_and_declining_marks_it_interrupt
     assert session["ended_at"] is not None
 
 
-def test_resuming_carries_on_the_same_session_at_the_interrupted_step(env):
-    crash_during_step_two(env)
-    app = App(env, "--resume", "yes", "--mute")
+def test_resuming_carries_on_the_same_session_at_the_interrupted_step(env, launch):
+    crash_during_step_two(env, launch)
+    app = launch("--resume", "yes", "--mute")
     app.wait_for("resumed session 1 at step 2")
     app.kill()
     (session,) = history(env)
@@ -127,8 +143,8 @@ def test_resuming_carries_on_the_same_session_at_the_interrupted_step(env):
     assert session["steps_done"] == 2
 
 
-def test_asking_shows_the_offer(env):
-    crash_during_step_two(env)
-    app = App(env)  # --resume ask: the question is on screen, waiting for the person
+def test_asking_shows_the_offer(env, launch):
+    crash_during_step_two(env, launch)
+    app = launch()  # --resume ask: the question is on screen, waiting for the person
     app.wait_for("offering to resume session 1 at step 2")
     app.kill()

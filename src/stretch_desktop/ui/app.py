@@ -41,6 +41,7 @@ from stretch_desktop.ui.main_window import MainWindow
 from stretch_desktop.ui.presenter import step_label
 from stretch_desktop.ui.session_controller import SessionController
 from stretch_desktop.ui.settings import Settings
+from stretch_desktop.ui.single_instance import InstanceServer, hand_over, server_name
 from stretch_desktop.ui.ticker import QtTicker
 
 APP_ID = "org.stretchdesktop.StretchDesktop"
@@ -211,10 +212,25 @@ def after_show(window: MainWindow, args: argparse.Namespace) -> None:
         window.start_selected()
 
 
+def _launch_request(args: argparse.Namespace) -> dict[str, object]:
+    routine = args.routine
+    if routine and (routine.endswith(".toml") or "/" in routine) and Path(routine).exists():
+        routine = str(Path(routine).resolve())  # the running app has another working folder
+    return {"routine": routine, "start": bool(args.start)}
+
+
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = make_application()
+    name = server_name(APP_ID, user_data_dir())
+    if hand_over(name, _launch_request(args)):
+        log.info("handed over to the running Stretch Desktop")
+        print("Stretch Desktop is already running: it has been brought to the front.")
+        return 0
+    server = InstanceServer(name)
     window = build_window(args)
+    server.setParent(window)
+    server.received.connect(window.handle_launch)
     app.aboutToQuit.connect(window.controller.shutdown)
     if args.fullscreen:
         window.showFullScreen()

@@ -9,6 +9,7 @@ controller calls in about 60 times a second while a session runs.
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
@@ -51,7 +52,7 @@ from stretch_desktop.core.engine import Snapshot, State
 from stretch_desktop.core.loader import RoutineError
 from stretch_desktop.core.routine import Routine
 from stretch_desktop.core.timeline import Timeline, compile_routine
-from stretch_desktop.library import Library, import_routine
+from stretch_desktop.library import Library, UnknownRoutine, import_routine, resolve
 from stretch_desktop.speech.renderer import VoiceSettings
 from stretch_desktop.speech.speaker import Speaker
 from stretch_desktop.storage.history import HistoryUnavailable
@@ -72,6 +73,8 @@ from stretch_desktop.ui.presenter import (
 from stretch_desktop.ui.session_controller import SessionController, Summary
 from stretch_desktop.ui.settings import Settings, UiPreferences
 from stretch_desktop.ui.widgets import FitText, PacerWidget
+
+log = logging.getLogger(__name__)
 
 Confirm = Callable[[str, str], bool]
 SpeakerFactory = Callable[[VoiceSettings], Speaker]
@@ -537,6 +540,38 @@ class MainWindow(QMainWindow):
         self.select_routine(routine.id)
         self.statusBar().showMessage(f"Imported {routine.title} into {target.parent}", 10_000)
         return routine
+
+    def handle_launch(self, request: dict[str, object]) -> None:
+        """Another launch of the app asked for this window (and maybe a routine)."""
+        log.info("another launch asked for %s", request)
+        if self.isMinimized():
+            self.showNormal()
+        self.raise_()
+        self.activateWindow()
+        reference = request.get("routine")
+        if not isinstance(reference, str) or not reference:
+            return
+        engine = self.controller.engine
+        if engine is not None and engine.state in (State.RUNNING, State.PAUSED):
+            self.statusBar().showMessage(
+                "A session is running: finish or stop it to start another routine.", 10_000
+            )
+            return
+        try:
+            routine = resolve(reference, self.library or Library(routines=list(self.routines)))
+        except (RoutineError, UnknownRoutine) as error:
+            problems = error.problems if isinstance(error, RoutineError) else [error.args[0]]
+            self.inform("Routine not opened", "\n".join(str(p) for p in problems))
+            return
+        if all(r.id != routine.id for r in self.routines):
+            self.routines.append(routine)
+            item = QListWidgetItem(self._routine_row(routine))
+            item.setData(Qt.ItemDataRole.UserRole, routine.id)
+            self.routine_list.addItem(item)
+        self.choose_another()
+        self.select_routine(routine.id)
+        if request.get("start"):
+            self.start_selected()
 
     def show_session(self) -> None:
         self.pages.setCurrentWidget(self.session_page)

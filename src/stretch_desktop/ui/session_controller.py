@@ -256,12 +256,21 @@ class SessionController(QObject):
                     routine = self._engine.timeline.routine
                     pacing = self._engine.timeline.preferences
                     self._session_id = self._history.begin(
-                        routine.id, routine.title, routine.origin, len(self._engine.timeline.steps),
-                        {"inhale_ms": pacing.inhale_ms, "exhale_ms": pacing.exhale_ms,
-                         "lead_in_ms": pacing.lead_in_ms, "first_side": pacing.first_side.value,
-                         "breath_cues": pacing.breath_cues.value},
+                        routine.id,
+                        routine.title,
+                        routine.origin,
+                        len(self._engine.timeline.steps),
+                        {
+                            "inhale_ms": pacing.inhale_ms,
+                            "exhale_ms": pacing.exhale_ms,
+                            "lead_in_ms": pacing.lead_in_ms,
+                            "first_side": pacing.first_side.value,
+                            "breath_cues": pacing.breath_cues.value,
+                        },
                         at_step=snapshot.step.index,
-                    )  # fmt: skip
+                    )
+                    started = (self._session_id, routine.id)
+                    log.info("journal: session %d started (%s)", *started)  # fmt: skip
                 elif isinstance(event, StepEnded) and self._session_id is not None:
                     self._history.progress(self._session_id, *totals, snapshot.step.index)
                     log.info("journal: session %d, step %d %s", self._session_id, event.step,
