@@ -64,3 +64,16 @@ def test_an_unknown_or_broken_routine_is_a_notice_not_a_crash(window_for, tmp_pa
 def test_the_application_id_is_set(qtbot):
     app = make_application()
     assert app.desktopFileName() == APP_ID
+
+
+def test_an_unusable_data_folder_turns_history_off_with_a_notice(window_for, tmp_path, monkeypatch):
+    """As root a chmod does not stop writes; a data 'folder' that is a file fails for anyone."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_DATA_HOME", str(blocker))
+    window = window_for("--routine", "toe-touch", "--start", "--mute")
+    assert window.controller.history is None
+    notice = window.choose_page.findChild(type(window.pose_meta), "notice")
+    assert "History is off for this run" in notice.text()
+    assert window.controller.engine.state is State.RUNNING  # the session goes on
+    window.controller.stop()

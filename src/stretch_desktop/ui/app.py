@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QApplication
 
 from stretch_desktop import __version__
 from stretch_desktop.core.clock import MonotonicClock
-from stretch_desktop.core.loader import RoutineError
+from stretch_desktop.core.loader import Problem, RoutineError
 from stretch_desktop.core.routine import Routine, Side
 from stretch_desktop.core.timeline import BreathCues, Preferences, compile_routine
 from stretch_desktop.library import (
@@ -92,7 +92,7 @@ def build_window(args: argparse.Namespace) -> MainWindow:
     settings = Settings()
     preferences = settings.load()
     library = load_library()
-    notices = [f"Skipped {p}" for p in library.problems]
+    notices = skipped_files(library.problems)
     if settings.notice:
         notices.append(settings.notice)
     routines = list(library.routines)
@@ -128,6 +128,19 @@ def build_window(args: argparse.Namespace) -> MainWindow:
         args.start and window.selected_routine() is not None and (args.routine is None or preselect)
     )
     return window
+
+
+def skipped_files(problems: list[Problem]) -> list[str]:
+    """One line per broken routine file: its first problem, and how to see the rest."""
+    by_file: dict[str, list[Problem]] = {}
+    for problem in problems:
+        by_file.setdefault(problem.file, []).append(problem)
+    lines = []
+    for file, found in by_file.items():
+        more = len(found) - 1
+        rest = f" (and {more} more: stretch-desktop check {file})" if more else ""
+        lines.append(f"Skipped {found[0]}{rest}")
+    return lines
 
 
 def open_history(notices: list[str]) -> History | None:

@@ -173,6 +173,10 @@ class MainWindow(QMainWindow):
             notice = QLabel("\n".join(notices))
             notice.setWordWrap(True)
             notice.setObjectName("notice")
+            notice.setStyleSheet(
+                "QLabel#notice { background: palette(alternate-base); padding: 6px;"
+                " border: 1px solid palette(mid); border-radius: 4px; }"
+            )
             notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             layout.addWidget(notice)
         split = QSplitter()
@@ -765,6 +769,7 @@ class MainWindow(QMainWindow):
             (self.preview, 1.0, False),
             (self.voice_label, 0.95, False),
             *((button, 1.05, False) for button in self.findChildren(QPushButton)),
+            *((label, 0.95, False) for label in self.choose_page.findChildren(QLabel, "notice")),
         ):
             font = QFont(widget.font())
             font.setPixelSize(round(base * scale))
