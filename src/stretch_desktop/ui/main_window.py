@@ -184,10 +184,7 @@ class MainWindow(QMainWindow):
         self.routine_list.setAccessibleName("Routines")
         self.routine_list.setWordWrap(True)
         self.routine_list.setSpacing(4)
-        for routine in self.routines:
-            item = QListWidgetItem(self._routine_row(routine))
-            item.setData(Qt.ItemDataRole.UserRole, routine.id)
-            self.routine_list.addItem(item)
+        self._fill_routine_list()
         self.routine_list.currentRowChanged.connect(self._show_preview)
         self.routine_list.currentRowChanged.connect(self._prepare_voice)
         self.routine_list.itemActivated.connect(lambda _item: self.start_selected())
@@ -423,6 +420,18 @@ class MainWindow(QMainWindow):
             f"{equipment}\nSource: {routine.source}"
         )
 
+    def _fill_routine_list(self) -> None:
+        self.routine_list.clear()
+        for routine in self.routines:
+            item = QListWidgetItem(self._routine_row(routine))
+            item.setData(Qt.ItemDataRole.UserRole, routine.id)
+            self.routine_list.addItem(item)
+
+    def add_routine(self, routine: Routine) -> None:
+        """Add (or replace, by id) a routine in the list."""
+        self.routines = [r for r in self.routines if r.id != routine.id] + [routine]
+        self._fill_routine_list()
+
     def selected_routine(self) -> Routine | None:
         row = self.routine_list.currentRow()
         return self.routines[row] if 0 <= row < len(self.routines) else None
@@ -535,12 +544,7 @@ class MainWindow(QMainWindow):
         except OSError as error:
             self.inform("Routine not imported", f"Could not copy it: {error.strerror or error}")
             return None
-        self.routines = [r for r in self.routines if r.id != routine.id] + [routine]
-        self.routine_list.clear()
-        for known in self.routines:
-            item = QListWidgetItem(self._routine_row(known))
-            item.setData(Qt.ItemDataRole.UserRole, known.id)
-            self.routine_list.addItem(item)
+        self.add_routine(routine)
         self.select_routine(routine.id)
         self.statusBar().showMessage(f"Imported {routine.title} into {target.parent}", 10_000)
         return routine
@@ -567,11 +571,7 @@ class MainWindow(QMainWindow):
             problems = error.problems if isinstance(error, RoutineError) else [error.args[0]]
             self.inform("Routine not opened", "\n".join(str(p) for p in problems))
             return
-        if all(r.id != routine.id for r in self.routines):
-            self.routines.append(routine)
-            item = QListWidgetItem(self._routine_row(routine))
-            item.setData(Qt.ItemDataRole.UserRole, routine.id)
-            self.routine_list.addItem(item)
+        self.add_routine(routine)
         self.choose_another()
         self.select_routine(routine.id)
         if request.get("start"):
