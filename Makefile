@@ -15,7 +15,7 @@ DEBIAN_RUN  := libegl1 libgl1 libglib2.0-0 libdbus-1-3 libfontconfig1 libfreetyp
 # What the tests and the screenshot/sound checks add.
 DEBIAN_TEST := $(DEBIAN_RUN) espeak-ng sox xvfb xauth
 
-.PHONY: run test lint typecheck pytest screenshots venv debian-run debian-test clean
+.PHONY: run test lint typecheck pytest screenshots bench venv debian-run debian-test clean
 
 run: debian-run $(STAMP)
 	$(PY) -m stretch_desktop $(ARGS)
@@ -36,6 +36,10 @@ pytest: $(STAMP)
 # The real window under Xvfb, one PNG per state, into docs/screenshots/ (look at every one).
 screenshots: debian-test $(STAMP)
 	QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1400x900x24" $(PY) tools/screenshots.py docs/screenshots
+
+# Our app against its baselines, in the same run: prints a table and writes bench/results.md.
+bench: debian-test $(STAMP)
+	$(PY) bench/run.py
 
 venv: $(STAMP)
 

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from stretch_desktop import __version__
 from stretch_desktop.core.loader import RoutineError
 from stretch_desktop.core.routine import Routine, Side
 from stretch_desktop.core.timeline import BreathCues, Preferences, Timeline, compile_routine
@@ -203,8 +202,10 @@ def cmd_say(args: argparse.Namespace) -> int:
         print(f"synthesiser: {synthesiser.name}")
         print(f"player: {player.name}")
         print(f"start-up: {(ready - started) * 1000:.0f} ms")
-        print(f"rendering: {(rendered_at - ready) * 1000:.0f} ms "
-              f"({rendered.duration_ms / 1000:.2f} s of speech)")  # fmt: skip
+        print(
+            f"rendering: {(rendered_at - ready) * 1000:.0f} ms "
+            f"({rendered.duration_ms / 1000:.2f} s of speech)"
+        )
         print(f"playback start: {(playing_at - rendered_at) * 1000:.0f} ms", flush=True)
         while player.playing:  # wait for the sound to end, so the files can be removed
             time.sleep(0.02)
@@ -245,11 +246,21 @@ def cmd_gui(args: argparse.Namespace) -> int:
     return run(args)
 
 
+class _Version(argparse.Action):
+    """--version, looked up only when asked for (importlib.metadata slows every start-up)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        from stretch_desktop import __version__
+
+        print(f"{PROG} {__version__}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG, description="A hands-free guide through stretching routines."
     )
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     parser.add_argument("--routine", metavar="ID|FILE", help="preselect a routine in the window")
     parser.add_argument("--start", action="store_true", help="start the routine at once")
     parser.add_argument("--fullscreen", action="store_true", help="open full screen")

@@ -11,7 +11,6 @@ This module is handed text; it does no I/O itself (``stretch_desktop.library`` r
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
@@ -158,6 +157,8 @@ class _Lines:
 
 
 def _suggest(word: str, options: Iterator[str] | list[str] | tuple[str, ...]) -> str:
+    import difflib  # only when something is misspelt: keeps start-up light
+
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

@@ -13,7 +13,6 @@ what lets the compiler give a long announcement a long enough lead-in.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import os
@@ -24,33 +23,18 @@ import threading
 import time
 import wave
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Protocol
 
 from stretch_desktop.core.timeline import Cue, CueKind
 from stretch_desktop.speech.scheduler import Rendered
+from stretch_desktop.speech.voice import VoiceSettings as VoiceSettings  # re-exported
 
 log = logging.getLogger(__name__)
 
 RENDER_TIMEOUT_MS: Final = 5_000
 """A single cue taking longer than this to render means the synthesiser hung."""
 _CHIMED = frozenset({CueKind.ANNOUNCE, CueKind.SWITCH_SIDES, CueKind.REST})
-
-
-@dataclass(frozen=True, slots=True)
-class VoiceSettings:
-    voice: str | None = None
-    """A pyttsx3 voice id; None is the synthesiser's default."""
-    rate: int = 170
-    """Words a minute: a little slower than espeak's 175, for instructions heard mid-stretch."""
-    volume: float = 1.0
-    chime: bool = False
-    """A soft chime before each pose announcement."""
-
-    def key(self, text: str, chimed: bool) -> str:
-        raw = f"{text}\x00{self.voice}\x00{self.rate}\x00{self.volume:.2f}\x00{chimed}"
-        return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
 class Synthesiser(Protocol):
@@ -154,8 +138,13 @@ class ProcessSynthesiser:
 
     def render(self, text: str, path: Path) -> None:
         assert self._process.stdin is not None
-        request = {"text": text, "path": str(path), "voice": self._settings.voice,
-                   "rate": self._settings.rate, "volume": self._settings.volume}  # fmt: skip
+        request = {
+            "text": text,
+            "path": str(path),
+            "voice": self._settings.voice,
+            "rate": self._settings.rate,
+            "volume": self._settings.volume,
+        }
         try:
             self._process.stdin.write(json.dumps(request) + "\n")
             self._process.stdin.flush()

@@ -21,16 +21,25 @@ import logging
 import os
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
+
+from stretch_desktop.storage.records import (
+    STATUSES,
+    HistoryUnavailable,
+    SessionRecord,
+    now_iso,
+    streak_days,
+    week_minutes,
+)
+
+__all__ = ["History", "HistoryUnavailable", "SessionRecord", "streak_days", "week_minutes"]
 
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS: Final = 5_000
 SCHEMA_VERSION: Final = 1
-STATUSES: Final = ("running", "completed", "stopped", "interrupted")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -53,47 +62,6 @@ CREATE TABLE IF NOT EXISTS sessions (
 );
 CREATE INDEX IF NOT EXISTS sessions_started ON sessions (started_at);
 """
-
-
-def now_iso() -> str:
-    return datetime.now().astimezone().isoformat(timespec="seconds")
-
-
-@dataclass(frozen=True)
-class SessionRecord:
-    id: int
-    routine_id: str
-    title: str
-    origin: str
-    started_at: str
-    ended_at: str | None
-    updated_at: str
-    status: str
-    steps_done: int
-    steps_skipped: int
-    steps_total: int
-    active_s: float
-    current_step: int
-    pid: int
-    preferences: str
-
-    def public(self) -> dict[str, Any]:
-        """The documented JSON form of `stretch-desktop history --json`."""
-        return {
-            "id": self.id,
-            "routine_id": self.routine_id,
-            "title": self.title,
-            "started_at": self.started_at,
-            "ended_at": self.ended_at,
-            "status": self.status,
-            "steps_done": self.steps_done,
-            "steps_skipped": self.steps_skipped,
-            "active_s": round(self.active_s, 1),
-        }
-
-
-class HistoryUnavailable(Exception):
-    """History cannot be read or written here (read-only or full disk, locked for too long)."""
 
 
 def _pid_alive(pid: int) -> bool:
@@ -203,20 +171,43 @@ class History:
 
     # --- the journal -----------------------------------------------------------------------------
 
-    def begin(self, routine_id: str, title: str, origin: str, steps_total: int,
-              preferences: dict[str, Any], at_step: int = 0) -> int:  # fmt: skip
+    def begin(
+        self,
+        routine_id: str,
+        title: str,
+        origin: str,
+        steps_total: int,
+        preferences: dict[str, Any],
+        at_step: int = 0,
+    ) -> int:
         now = now_iso()
         cursor = self._run(
             "INSERT INTO sessions (routine_id, title, origin, started_at, updated_at, status,"
             " steps_total, current_step, pid, preferences) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (routine_id, title, origin, now, now, "running", steps_total, at_step, os.getpid(),
-             json.dumps(preferences)),
-        )  # fmt: skip
+            (
+                routine_id,
+                title,
+                origin,
+                now,
+                now,
+                "running",
+                steps_total,
+                at_step,
+                os.getpid(),
+                json.dumps(preferences),
+            ),
+        )
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
-    def progress(self, session_id: int, steps_done: int, steps_skipped: int, active_s: float,
-                 current_step: int) -> None:  # fmt: skip
+    def progress(
+        self,
+        session_id: int,
+        steps_done: int,
+        steps_skipped: int,
+        active_s: float,
+        current_step: int,
+    ) -> None:
         """A step boundary: what a crash right now must not lose."""
         self._run(
             "UPDATE sessions SET steps_done=?, steps_skipped=?, active_s=?, current_step=?,"
@@ -224,8 +215,9 @@ class History:
             (steps_done, steps_skipped, active_s, current_step, now_iso(), os.getpid(), session_id),
         )
 
-    def end(self, session_id: int, status: str, steps_done: int, steps_skipped: int,
-            active_s: float) -> None:  # fmt: skip
+    def end(
+        self, session_id: int, status: str, steps_done: int, steps_skipped: int, active_s: float
+    ) -> None:
         if status not in STATUSES[1:]:
             raise ValueError(status)
         now = now_iso()
@@ -271,8 +263,17 @@ class History:
 
 def _is_unwritable(error: BaseException) -> bool:
     text = str(error).lower()
-    return any(word in text for word in ("readonly", "read-only", "disk is full", "unable to open",
-                                         "disk i/o", "locked"))  # fmt: skip
+    return any(
+        word in text
+        for word in (
+            "readonly",
+            "read-only",
+            "disk is full",
+            "unable to open",
+            "disk i/o",
+            "locked",
+        )
+    )
 
 
 def _describe(error: BaseException) -> str:
@@ -283,30 +284,3 @@ def _describe(error: BaseException) -> str:
     if "disk is full" in lowered or getattr(error, "errno", None) == 28:
         return f"the disk is full ({text})"
     return text or type(error).__name__
-
-
-# --- what a person wants to know: this week, and the streak -----------------------------------
-
-PRACTICE_MIN_S: Final = 60.0
-"""A day counts towards a streak with a completed session or a minute of stretching."""
-
-
-def _day(record: SessionRecord) -> date:
-    return datetime.fromisoformat(record.started_at).astimezone().date()
-
-
-def week_minutes(records: list[SessionRecord], today: date) -> float:
-    """Minutes stretched (pauses excluded) since Monday."""
-    monday = today - timedelta(days=today.weekday())
-    return sum(r.active_s for r in records if monday <= _day(r) <= today) / 60
-
-
-def streak_days(records: list[SessionRecord], today: date) -> int:
-    """Consecutive days of practice up to today (or yesterday, if today is still to come)."""
-    days = {_day(r) for r in records if r.status == "completed" or r.active_s >= PRACTICE_MIN_S}
-    day = today if today in days else today - timedelta(days=1)
-    count = 0
-    while day in days:
-        count += 1
-        day -= timedelta(days=1)
-    return count

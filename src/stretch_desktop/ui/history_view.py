@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from stretch_desktop.storage.history import SessionRecord, streak_days, week_minutes
+from stretch_desktop.storage.records import SessionRecord, streak_days, week_minutes
 from stretch_desktop.ui.presenter import clock_text
 
 _STATUS = {
@@ -76,13 +76,15 @@ class HistoryPage(QWidget):
             poses = f"{record.steps_done} done"
             if record.steps_skipped:
                 poses += f", {record.steps_skipped} skipped"
-            for column, text in enumerate((
-                when.strftime("%a %d %b %Y, %H:%M"),
-                record.title,
-                _STATUS.get(record.status, record.status),
-                clock_text(round(record.active_s * 1000)),
-                poses,
-            )):  # fmt: skip
+            for column, text in enumerate(
+                (
+                    when.strftime("%a %d %b %Y, %H:%M"),
+                    record.title,
+                    _STATUS.get(record.status, record.status),
+                    clock_text(round(record.active_s * 1000)),
+                    poses,
+                )
+            ):
                 item = QTableWidgetItem(text)
                 if column == 3:
                     item.setTextAlignment(

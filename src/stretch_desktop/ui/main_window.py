@@ -53,9 +53,9 @@ from stretch_desktop.core.loader import RoutineError
 from stretch_desktop.core.routine import Routine
 from stretch_desktop.core.timeline import Timeline, compile_routine
 from stretch_desktop.library import Library, UnknownRoutine, import_routine, resolve
-from stretch_desktop.speech.renderer import VoiceSettings
 from stretch_desktop.speech.speaker import Speaker
-from stretch_desktop.storage.history import HistoryUnavailable
+from stretch_desktop.speech.voice import VoiceSettings
+from stretch_desktop.storage.records import HistoryUnavailable
 from stretch_desktop.ui.history_view import HistoryPage
 from stretch_desktop.ui.pose_list_model import PoseListDelegate, PoseListModel
 from stretch_desktop.ui.presenter import (
@@ -169,16 +169,16 @@ class MainWindow(QMainWindow):
         heading = QLabel("Choose a routine")
         heading.setObjectName("heading")
         layout.addWidget(heading)
-        if notices:
-            notice = QLabel("\n".join(notices))
-            notice.setWordWrap(True)
-            notice.setObjectName("notice")
-            notice.setStyleSheet(
-                "QLabel#notice { background: palette(alternate-base); padding: 6px;"
-                " border: 1px solid palette(mid); border-radius: 4px; }"
-            )
-            notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            layout.addWidget(notice)
+        self.notice = QLabel()
+        self.notice.setWordWrap(True)
+        self.notice.setObjectName("notice")
+        self.notice.setStyleSheet(
+            "QLabel#notice { background: palette(alternate-base); padding: 6px;"
+            " border: 1px solid palette(mid); border-radius: 4px; }"
+        )
+        self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.notice)
+        self.add_notices(notices)
         split = QSplitter()
         self.routine_list = QListWidget()
         self.routine_list.setAccessibleName("Routines")
@@ -515,6 +515,12 @@ class MainWindow(QMainWindow):
         self.controller.load(routine, self.preferences.pacing)
         self.pages.setCurrentWidget(self.session_page)
         self.controller.start()
+
+    def add_notices(self, lines: list[str]) -> None:
+        """Things the person should know once (skipped files, repaired settings, no history)."""
+        text = "\n".join(filter(None, [self.notice.text(), *lines]))
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
 
     def show_history(self) -> None:
         history = self.controller.history

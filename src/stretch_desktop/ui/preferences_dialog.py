@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from stretch_desktop.core.routine import Side
 from stretch_desktop.core.timeline import BreathCues, Preferences
-from stretch_desktop.speech.renderer import VoiceSettings
+from stretch_desktop.speech.voice import VoiceSettings
 from stretch_desktop.ui.settings import UiPreferences
 
 _BREATH_CUES = {

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
@@ -42,8 +43,11 @@ from stretch_desktop.core.timeline import (
 )
 from stretch_desktop.core.words import estimate_speech_ms
 from stretch_desktop.speech.speaker import Speaker
-from stretch_desktop.storage.history import History, HistoryUnavailable, SessionRecord
+from stretch_desktop.storage.records import HistoryUnavailable, SessionRecord
 from stretch_desktop.ui.ticker import Ticker
+
+if TYPE_CHECKING:  # the database module (sqlite3) loads after the window's first paint
+    from stretch_desktop.storage.history import History
 
 log = logging.getLogger(__name__)
 
@@ -234,6 +238,9 @@ class SessionController(QObject):
     def history(self) -> History | None:
         return self._history
 
+    def set_history(self, history: History | None) -> None:
+        self._history = history
+
     def resume(self, record: SessionRecord, routine: Routine, preferences: Preferences) -> None:
         """Carry on an interrupted session at the start of the step it was in."""
         self.load(routine, preferences)
@@ -248,8 +255,11 @@ class SessionController(QObject):
         if self._history is None or self._engine is None:
             return
         done, skipped, active = self._carried
-        totals = (done + snapshot.steps_done, skipped + snapshot.steps_skipped,
-                  active + snapshot.active_ms / 1000)  # fmt: skip
+        totals = (
+            done + snapshot.steps_done,
+            skipped + snapshot.steps_skipped,
+            active + snapshot.active_ms / 1000,
+        )
         try:
             for event in events:
                 if isinstance(event, Started) and self._session_id is None:
@@ -270,11 +280,15 @@ class SessionController(QObject):
                         at_step=snapshot.step.index,
                     )
                     started = (self._session_id, routine.id)
-                    log.info("journal: session %d started (%s)", *started)  # fmt: skip
+                    log.info("journal: session %d started (%s)", *started)
                 elif isinstance(event, StepEnded) and self._session_id is not None:
                     self._history.progress(self._session_id, *totals, snapshot.step.index)
-                    log.info("journal: session %d, step %d %s", self._session_id, event.step,
-                             event.outcome.value)  # fmt: skip
+                    log.info(
+                        "journal: session %d, step %d %s",
+                        self._session_id,
+                        event.step,
+                        event.outcome.value,
+                    )
                 elif isinstance(event, Finished) and self._session_id is not None:
                     status = "completed" if event.completed else "stopped"
                     self._history.end(self._session_id, status, *totals)

@@ -16,7 +16,7 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from stretch_desktop.core.routine import Side
 from stretch_desktop.core.timeline import BreathCues, Preferences
-from stretch_desktop.speech.renderer import VoiceSettings
+from stretch_desktop.speech.voice import VoiceSettings
 
 log = logging.getLogger(__name__)
 
