@@ -136,17 +136,22 @@ def under_xvfb(command: list[str], env: dict[str, str]) -> tuple[list[str], dict
     return [*wrapped, *command], {**env, "PATH": SYSTEM_PATH, "QT_QPA_PLATFORM": "xcb"}
 
 
-def xvfb_cpu(command: list[str], env: dict[str, str], settle_s: float, measure_s: float) -> float:
-    """CPU of the program under Xvfb: measured on the program, not on xvfb-run's shell."""
-    marker = f"bench-{os.getpid()}-{time.monotonic_ns()}"
-    command, env = under_xvfb(command, {**env, "BENCH_MARKER": marker})
-    wrapper = subprocess.Popen(
+def start_under_xvfb(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """In a session of its own, so the whole tree (xvfb-run, Xvfb, the program) can be killed."""
+    command, env = under_xvfb(command, env)
+    return subprocess.Popen(
         command,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+
+
+def xvfb_cpu(command: list[str], env: dict[str, str], settle_s: float, measure_s: float) -> float:
+    """CPU of the program under Xvfb: measured on the program, not on xvfb-run's shell."""
+    marker = f"bench-{os.getpid()}-{time.monotonic_ns()}"
+    wrapper = start_under_xvfb(command, {**env, "BENCH_MARKER": marker})
     try:
         time.sleep(settle_s)
         pid = _find(marker)
@@ -175,15 +180,8 @@ def _find(marker: str) -> int:
 def cue_latency(tmp: Path) -> dict[str, object]:
     env = environment(tmp / "cues", player=True)
     log = tmp / "cues.jsonl"
-    command, env = under_xvfb(
+    process = start_under_xvfb(
         app("--routine", "roll-down-to-a-box", "--start", "--cue-log", str(log)), env
-    )
-    process = subprocess.Popen(
-        command,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
     )
     deadline = time.monotonic() + 300
     try:

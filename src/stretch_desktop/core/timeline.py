@@ -187,9 +187,6 @@ class Timeline:
                 hi = mid - 1
         return self.phases[lo]
 
-    def step_at(self, elapsed_ms: int) -> TimelineStep:
-        return self.steps[self.phase_at(elapsed_ms).step]
-
 
 # --- compiling ---------------------------------------------------------------------------------
 

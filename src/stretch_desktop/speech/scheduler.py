@@ -96,10 +96,6 @@ class SpeechScheduler:
         self.failure: str | None = None
         """Set when the player could not start: the speaker reports it and falls silent."""
 
-    @property
-    def speaking(self) -> bool:
-        return self._playing is not None
-
     def say(self, cue: Cue, lateness_ms: int, received_ms: int | None = None) -> None:
         """``cue`` fell due ``lateness_ms`` before ``received_ms`` (default: now)."""
         now = self._clock.now_ms() if received_ms is None else received_ms

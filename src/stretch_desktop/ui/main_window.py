@@ -187,7 +187,6 @@ class MainWindow(QMainWindow):
         self.routine_list.setSpacing(4)
         self._fill_routine_list()
         self.routine_list.currentRowChanged.connect(self._show_preview)
-        self.routine_list.currentRowChanged.connect(self._prepare_voice)
         self.routine_list.itemActivated.connect(lambda _item: self.start_selected())
         self.preview = QTextBrowser()
         self.preview.setAccessibleName("Routine preview")
@@ -450,6 +449,7 @@ class MainWindow(QMainWindow):
             return
         routine = self.routines[row]
         timeline = compile_routine(routine, self.preferences.pacing)
+        self.controller.prepare(timeline)  # render its cues now: Start may follow
         steps = "".join(
             f"<li>{html.escape(step_label(s))} — {html.escape(step_detail(s))}"
             f"{' <i>(rest)</i>' if s.is_rest else ''}</li>"
@@ -489,10 +489,6 @@ class MainWindow(QMainWindow):
         cue = Cue(0, CueKind.ANNOUNCE, "This is the voice of your stretching sessions.")
         self.controller.speaker.prepare([cue.text])
         self.controller.speaker.say(cue, 0)
-
-    def _prepare_voice(self, row: int) -> None:
-        if 0 <= row < len(self.routines):
-            self.controller.prepare(self.routines[row], self.preferences.pacing)
 
     def apply_preferences(self, preferences: UiPreferences) -> None:
         """New pacing applies from the next session; the list and preview show it at once."""

@@ -150,9 +150,9 @@ class SessionController(QObject):
             return measured
         return round(estimate_speech_ms(text) * max(1.0, 170 / max(self.speech_rate, 1)))
 
-    def prepare(self, routine: Routine, preferences: Preferences) -> None:
-        """Start rendering a routine's cues (a routine was selected; Start may follow)."""
-        self._speaker.prepare(cue_texts(compile_routine(routine, preferences)))
+    def prepare(self, timeline: Timeline) -> None:
+        """Start rendering a timeline's cues in the background (a routine was selected)."""
+        self._speaker.prepare(cue_texts(timeline))
 
     def load(self, routine: Routine, preferences: Preferences) -> Timeline:
         """Prepare a fresh session of ``routine`` (stopping any running one)."""

@@ -67,10 +67,6 @@ class InstanceServer(QObject):
                 return
         log.info("listening for other launches on %s", name)
 
-    @property
-    def listening(self) -> bool:
-        return self._server.isListening()
-
     def _accept(self) -> None:
         while self._server.hasPendingConnections():
             socket = self._server.nextPendingConnection()
