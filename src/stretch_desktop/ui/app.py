@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import platformdirs
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from stretch_desktop.core.clock import MonotonicClock
@@ -59,6 +60,9 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     QCoreApplication.setOrganizationDomain("stretchdesktop.org")
     QCoreApplication.setApplicationName("Stretch Desktop")
     app.setDesktopFileName(APP_ID)
+    icon = icon_path()
+    if icon is not None:
+        app.setWindowIcon(QIcon(str(icon)))
     return app
 
 
@@ -68,10 +72,18 @@ class _StatusBridge(QObject):
     changed = Signal(str)
 
 
-def chime_path() -> Path | None:
-    entry = resources.files("stretch_desktop") / "resources" / "sounds" / "chime.wav"
-    path = Path(str(entry))
+def resource_path(folder: str, name: str) -> Path | None:
+    """A file shipped inside the package (a wheel, an editable install or a bundle alike)."""
+    path = Path(str(resources.files("stretch_desktop") / "resources" / folder / name))
     return path if path.is_file() else None
+
+
+def chime_path() -> Path | None:
+    return resource_path("sounds", "chime.wav")
+
+
+def icon_path() -> Path | None:
+    return resource_path("icons", f"{APP_ID}.svg")
 
 
 def speaker_factory(
@@ -235,8 +247,28 @@ def after_show(window: MainWindow, args: argparse.Namespace) -> None:
     notices: list[str] = []
     window.controller.set_history(open_history(notices))
     window.add_notices(notices)
+    join_desktop(window)
     if not offer_resume(window, args.resume) and window.start_requested:
         window.start_selected()
+
+
+def join_desktop(window: MainWindow) -> None:
+    """The tray, notifications and media keys (MPRIS), where this desktop offers them."""
+    from stretch_desktop.ui.tray import Notifier, Tray, tray_available
+
+    icon = QApplication.windowIcon()
+    if tray_available():
+        window.tray = Tray(window, icon)
+    else:
+        log.info("no system tray: closing the window during a session asks to stop it")
+    path = icon_path()
+    window.notify = Notifier(window.tray, str(path) if path else None).notify
+    if sys.platform.startswith("linux"):
+        from stretch_desktop.ui.mpris import MprisService, session_bus
+
+        service = MprisService(window, session_bus(), APP_ID)
+        if service.publish():
+            QCoreApplication.instance().aboutToQuit.connect(service.withdraw)  # type: ignore[union-attr]
 
 
 def _launch_request(args: argparse.Namespace) -> dict[str, object]:

@@ -14,8 +14,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
-from PySide6.QtCore import QByteArray, QEvent, QModelIndex, Qt
+from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QModelIndex, Qt
 from PySide6.QtGui import (
     QCloseEvent,
     QFont,
@@ -74,6 +75,9 @@ from stretch_desktop.ui.session_controller import SessionController, Summary
 from stretch_desktop.ui.settings import Settings, UiPreferences
 from stretch_desktop.ui.widgets import FitText, PacerWidget
 
+if TYPE_CHECKING:
+    from stretch_desktop.ui.tray import Tray
+
 log = logging.getLogger(__name__)
 
 Confirm = Callable[[str, str], bool]
@@ -93,6 +97,28 @@ def tell(parent: QWidget) -> Callable[[str, str], None]:
         QMessageBox.warning(parent, title, text)
 
     return inform
+
+
+CloseChoice = Literal["tray", "stop", "cancel"]
+
+
+def ask_close(parent: QWidget) -> Callable[[], CloseChoice]:
+    def choose() -> CloseChoice:
+        box = QMessageBox(QMessageBox.Icon.Question, "Session in progress", "", parent=parent)
+        box.setText("A session is in progress.")
+        box.setInformativeText(
+            "Keep going with the window closed? The voice goes on guiding you, and the tray "
+            "icon brings the window back."
+        )
+        keep = box.addButton("Keep going in the tray", QMessageBox.ButtonRole.AcceptRole)
+        stop = box.addButton("Stop the session", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(keep)
+        box.exec()
+        clicked = box.clickedButton()
+        return "tray" if clicked is keep else "stop" if clicked is stop else "cancel"
+
+    return choose
 
 
 def _bullets(items: tuple[str, ...]) -> str:
@@ -117,6 +143,11 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.confirm: Confirm = ask(self)
         self.inform: Callable[[str, str], None] = tell(self)
+        self.ask_close: Callable[[], CloseChoice] = ask_close(self)
+        self.tray: Tray | None = None
+        """Set once the desktop is known to have a tray: closing mid-session can then keep going."""
+        self.notify: Callable[[str, str], bool] | None = None
+        self._quitting = False
         self.library: Library | None = None
         self.start_requested = False
         self._timeline: Timeline | None = None
@@ -555,10 +586,7 @@ class MainWindow(QMainWindow):
     def handle_launch(self, request: dict[str, object]) -> None:
         """Another launch of the app asked for this window (and maybe a routine)."""
         log.info("another launch asked for %s", request)
-        if self.isMinimized():
-            self.showNormal()
-        self.raise_()
-        self.activateWindow()
+        self.bring_to_front()
         reference = request.get("routine")
         if not isinstance(reference, str) or not reference:
             return
@@ -579,6 +607,26 @@ class MainWindow(QMainWindow):
         self.select_routine(routine.id)
         if request.get("start"):
             self.start_selected()
+
+    def bring_to_front(self) -> None:
+        """Show the window wherever it was: in the tray, minimised or behind others."""
+        if self.isMinimized():
+            self.showNormal()
+        elif not self.isVisible():
+            self.show()
+        self.raise_()
+        self.activateWindow()
+
+    def quit_app(self) -> None:
+        """Quit for good (the tray's Quit): a running session is stopped after asking."""
+        engine = self.controller.engine
+        if engine is not None and engine.state in (State.RUNNING, State.PAUSED):
+            self.bring_to_front()
+            if not self.confirm("Quit", "A session is in progress. Stop it and quit?"):
+                return
+        self._quitting = True
+        if self.close():
+            QCoreApplication.quit()  # a window closed while hidden does not end the app itself
 
     def show_session(self) -> None:
         self.pages.setCurrentWidget(self.session_page)
@@ -742,6 +790,13 @@ class MainWindow(QMainWindow):
         )
         self.pages.setCurrentWidget(self.done_page)
         self.again_button.setFocus()
+        away = not self.isVisible() or self.isMinimized() or not self.isActiveWindow()
+        if summary.completed and away and self.notify is not None:
+            self.notify(
+                "Session complete",
+                f"{summary.routine_title}: {clock_text(summary.active_ms)} of stretching, "
+                f"{summary.steps_done} of {summary.steps_total} poses.",
+            )
 
     # --- window events ----------------------------------------------------------------------------
 
@@ -806,14 +861,28 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         engine = self.controller.engine
         if engine is not None and engine.state in (State.RUNNING, State.PAUSED):
-            if not self.confirm("Quit", "A session is in progress. Stop it and quit?"):
+            if self._quitting:
+                choice: CloseChoice = "stop"
+            elif self.tray is not None:
+                choice = self.ask_close()
+            else:
+                question = "A session is in progress. Stop it and quit?"
+                choice = "stop" if self.confirm("Quit", question) else "cancel"
+            if choice != "stop":
                 event.ignore()
+                if choice == "tray":
+                    self._save_geometry()
+                    self.hide()  # the session goes on; hidden, it ticks only for the voice
+                    log.info("window closed to the tray; the session goes on")
                 return
             self.controller.stop()
-        if self.settings:
-            self.settings.save_geometry(self.saveGeometry())
+        self._save_geometry()
         self.controller.shutdown()
         super().closeEvent(event)
+
+    def _save_geometry(self) -> None:
+        if self.settings:
+            self.settings.save_geometry(self.saveGeometry())
 
     def restore_geometry(self, geometry: QByteArray | None) -> None:
         if geometry is None or not self.restoreGeometry(geometry):
