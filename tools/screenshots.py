@@ -11,6 +11,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
+
 from stretch_desktop.core.clock import FakeClock
 from stretch_desktop.core.engine import Snapshot
 from stretch_desktop.core.timeline import PhaseKind
@@ -22,6 +24,7 @@ from stretch_desktop.ui.main_window import MainWindow
 from stretch_desktop.ui.session_controller import SessionController
 from stretch_desktop.ui.settings import UiPreferences
 from stretch_desktop.ui.ticker import ManualTicker
+from stretch_desktop.ui.tray import Tray
 
 
 def main(out: Path) -> int:
@@ -79,6 +82,21 @@ def main(out: Path) -> int:
     advance_to(lambda s: s.phase.kind is PhaseKind.REST)
     advance_to(lambda s: s.elapsed_ms >= s.phase.start_ms + 9000)
     shoot("4-rest")
+    # Closing the window mid-session on a desktop with a tray: keep going, stop, or cancel.
+    window.tray = Tray(window, app.windowIcon())
+
+    def shoot_dialog() -> None:
+        dialog = app.activeModalWidget()
+        for _ in range(5):
+            app.processEvents()
+        path = out / "8-close-mid-session.png"
+        window.screen().grabWindow(0).save(str(path))  # the whole screen: window and dialog
+        print(path)
+        if dialog is not None:
+            dialog.reject()  # Cancel: the session goes on
+
+    QTimer.singleShot(300, shoot_dialog)
+    window.close()
     controller.skip()
     advance_to(lambda s: s.state.value == "finished")
     shoot("6-done")
