@@ -6,7 +6,6 @@ signals. The window runs on a fake clock; ``dbus-send`` runs as a child process 
 keeps Qt's event loop turning, because the player answers from the GUI thread.
 """
 
-import shutil
 import subprocess
 
 import pytest
@@ -18,24 +17,6 @@ from stretch_desktop.ui.mpris import BUS_NAME, OBJECT_PATH, PLAYER_INTERFACE, Mp
 from tests.ui.test_window import Harness
 
 APP_ID = "org.stretchdesktop.StretchDesktop"
-
-
-@pytest.fixture
-def bus_address():
-    daemon = shutil.which("dbus-daemon")
-    assert daemon, "dbus-daemon is missing: `make test` installs it (Debian package dbus)"
-    process = subprocess.Popen(
-        [daemon, "--session", "--nofork", "--print-address=1"],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        address = process.stdout.readline().strip()
-        assert address.startswith("unix:"), address
-        yield address
-    finally:
-        process.kill()
-        process.wait(timeout=10)
-        process.stdout.close()
 
 
 @pytest.fixture

@@ -60,9 +60,6 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     QCoreApplication.setOrganizationDomain("stretchdesktop.org")
     QCoreApplication.setApplicationName("Stretch Desktop")
     app.setDesktopFileName(APP_ID)
-    icon = icon_path()
-    if icon is not None:
-        app.setWindowIcon(QIcon(str(icon)))
     return app
 
 
@@ -256,12 +253,14 @@ def join_desktop(window: MainWindow) -> None:
     """The tray, notifications and media keys (MPRIS), where this desktop offers them."""
     from stretch_desktop.ui.tray import Notifier, Tray, tray_available
 
-    icon = QApplication.windowIcon()
+    path = icon_path()
+    # After the first paint: on X11, setting it renders the SVG at four sizes for the taskbar.
+    icon = QIcon(str(path)) if path else QIcon()
+    QApplication.setWindowIcon(icon)
     if tray_available():
         window.tray = Tray(window, icon)
     else:
         log.info("no system tray: closing the window during a session asks to stop it")
-    path = icon_path()
     window.notify = Notifier(window.tray, str(path) if path else None).notify
     if sys.platform.startswith("linux"):
         from stretch_desktop.ui.mpris import MprisService, session_bus

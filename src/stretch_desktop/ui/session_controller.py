@@ -292,6 +292,7 @@ class SessionController(QObject):
                 elif isinstance(event, Finished) and self._session_id is not None:
                     status = "completed" if event.completed else "stopped"
                     self._history.end(self._session_id, status, *totals)
+                    log.info("journal: session %d %s", self._session_id, status)
                     self._session_id = None
         except HistoryUnavailable as error:
             self._history = None  # tell once, then carry on without history
