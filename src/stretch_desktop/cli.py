@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -333,7 +334,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _restore_library_path() -> None:
+    """In a PyInstaller bundle: child programs (the audio player) get the user's library path.
+
+    The bundle's launcher puts its own libraries (glib, dbus, ...) first on LD_LIBRARY_PATH and
+    keeps the original in LD_LIBRARY_PATH_ORIG. A system player started with that path would
+    load the bundle's copies instead of its own, and may fail on another distribution. This
+    process loaded its libraries already, and the voice process (the bundle again) sets its own.
+    """
+    if not (getattr(sys, "frozen", False) and sys.platform.startswith("linux")):
+        return
+    original = os.environ.pop("LD_LIBRARY_PATH_ORIG", None)
+    if original is None:  # the user had none: the launcher's is all there is
+        os.environ.pop("LD_LIBRARY_PATH", None)
+    else:
+        os.environ["LD_LIBRARY_PATH"] = original
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _restore_library_path()
     arguments = sys.argv[1:] if argv is None else list(argv)
     if arguments[:1] == ["_render-server"]:  # the voice process, when this program is a bundle
         from stretch_desktop.speech.render_process import serve
