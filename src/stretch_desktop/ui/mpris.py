@@ -93,6 +93,15 @@ def position_us(snapshot: Snapshot | None) -> int:
 # --- the two D-Bus interfaces --------------------------------------------------------------------
 
 
+def _true(_adaptor: QObject) -> bool:
+    """The getter of a property that never changes (shared by both interfaces)."""
+    return True
+
+
+def _false(_adaptor: QObject) -> bool:
+    return False
+
+
 @ClassInfo(**{"D-Bus Interface": ROOT_INTERFACE})
 class _RootAdaptor(QDBusAbstractAdaptor):
     """org.mpris.MediaPlayer2: who we are, and "bring the window up"."""
@@ -108,12 +117,6 @@ class _RootAdaptor(QDBusAbstractAdaptor):
     @Slot()
     def Quit(self) -> None:
         """Not offered (CanQuit is false): quitting mid-session is the window's decision."""
-
-    def _false(self) -> bool:
-        return False
-
-    def _true(self) -> bool:
-        return True
 
     def _identity(self) -> str:
         return "Stretch Desktop"
@@ -196,12 +199,6 @@ class _PlayerAdaptor(QDBusAbstractAdaptor):
 
     def _set_volume(self, volume: float) -> None:
         self._service.set_muted(volume <= 0.0)
-
-    def _true(self) -> bool:
-        return True
-
-    def _false(self) -> bool:
-        return False
 
     def _active(self) -> bool:
         return self._service.status() != "Stopped"
