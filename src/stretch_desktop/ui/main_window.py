@@ -100,6 +100,7 @@ def tell(parent: QWidget) -> Callable[[str, str], None]:
 
 
 CloseChoice = Literal["tray", "stop", "cancel"]
+QUIT_QUESTION = "A session is in progress. Stop it and quit?"
 
 
 def ask_close(parent: QWidget) -> Callable[[], CloseChoice]:
@@ -622,7 +623,7 @@ class MainWindow(QMainWindow):
         engine = self.controller.engine
         if engine is not None and engine.state in (State.RUNNING, State.PAUSED):
             self.bring_to_front()
-            if not self.confirm("Quit", "A session is in progress. Stop it and quit?"):
+            if not self.confirm("Quit", QUIT_QUESTION):
                 return
         self._quitting = True
         if self.close():
@@ -866,8 +867,7 @@ class MainWindow(QMainWindow):
             elif self.tray is not None:
                 choice = self.ask_close()
             else:
-                question = "A session is in progress. Stop it and quit?"
-                choice = "stop" if self.confirm("Quit", question) else "cancel"
+                choice = "stop" if self.confirm("Quit", QUIT_QUESTION) else "cancel"
             if choice != "stop":
                 event.ignore()
                 if choice == "tray":
