@@ -78,6 +78,22 @@ class FitText(QWidget):
         painter.drawText(box, int(self._align), self._text)
 
 
+def _over(below: QColor, above: QColor, alpha: float) -> QColor:
+    """``above`` at ``alpha`` laid over the opaque ``below``: the colour a blend would give."""
+    return QColor.fromRgbF(
+        below.redF() + (above.redF() - below.redF()) * alpha,
+        below.greenF() + (above.greenF() - below.greenF()) * alpha,
+        below.blueF() + (above.blueF() - below.blueF()) * alpha,
+    )
+
+
+def _device(event: QPaintEvent, widget: QWidget) -> QRectF:
+    """The part of the backdrop pixmap (in device pixels) that lies under the repainted rect."""
+    ratio = widget.devicePixelRatioF()
+    rect = QRectF(event.rect())
+    return QRectF(rect.x() * ratio, rect.y() * ratio, rect.width() * ratio, rect.height() * ratio)
+
+
 def tone_colour(tone: str, palette: QPalette) -> QColor:
     """The pacer's colour: the system accent for effort, a calm teal for rests and releases,
     grey while waiting. Drawn translucent, so the window's text colour reads on top of it in a
@@ -105,7 +121,7 @@ class PacerWidget(QWidget):
         self._font_cache: tuple[QFont, QFont] = (QFont(), QFont())
         self._texts: dict[tuple[str, int, bool], QStaticText] = {}
         self._track_pixmap: QPixmap | None = None
-        self._track_key: tuple[int, int, float] | None = None
+        self._track_key: tuple[int, int, int, int, float] | None = None
         # Opaque: each frame repaints only this widget, not the page behind it as well.
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setMinimumSize(160, 160)
@@ -125,7 +141,8 @@ class PacerWidget(QWidget):
             if (view.title, view.detail) != (self._view.title, self._view.detail):
                 self.setAccessibleDescription(f"{view.title}. {view.detail}")
             self._view = view
-            self.update()
+            # Everything that moves lies in the circle's box: the margins need no repaint.
+            self.update(self._circle_box().toAlignedRect().adjusted(-1, -1, 1, 1))
 
     def _fonts(self, side: int) -> tuple[QFont, QFont]:
         """The title and detail fonts for this size, made once per size, not once per frame."""
@@ -154,40 +171,46 @@ class PacerWidget(QWidget):
             self._texts[key] = static
         return static
 
-    def _track(self, side: int, colour: QColor) -> QPixmap:
-        """The faint full-size circle behind the breath: drawn once, then copied each frame."""
+    def _backdrop(self, background: QColor, track: QColor) -> QPixmap:
+        """The window colour and the faint full-size circle, drawn once per size and colour.
+
+        Opaque, so each frame starts with a plain copy instead of a blend (measured: blending the
+        track and the breath over the window cost about a third of a running session's CPU).
+        """
         ratio = self.devicePixelRatioF()
-        key = (side, colour.rgba(), ratio)
-        if self._track_key != key:
-            pixmap = QPixmap(round(side * ratio), round(side * ratio))
+        key = (self.width(), self.height(), background.rgba(), track.rgba(), ratio)
+        if self._track_key != key or self._track_pixmap is None:
+            pixmap = QPixmap(round(self.width() * ratio), round(self.height() * ratio))
             pixmap.setDevicePixelRatio(ratio)
-            pixmap.fill(Qt.GlobalColor.transparent)
+            pixmap.fill(background)
             painter = QPainter(pixmap)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(colour)
-            painter.drawEllipse(QRectF(0, 0, side, side))
+            painter.setBrush(track)
+            painter.drawEllipse(self._circle_box())
             painter.end()
             self._track_pixmap, self._track_key = pixmap, key
-        assert self._track_pixmap is not None
         return self._track_pixmap
+
+    def _circle_box(self) -> QRectF:
+        side = min(self.width(), self.height()) - 8
+        return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         palette = self.palette()
-        painter.fillRect(event.rect(), palette.color(QPalette.ColorRole.Window))
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        side = min(self.width(), self.height()) - 8
-        centre = QPointF(self.width() / 2, self.height() / 2)
-        full = side / 2
+        background = palette.color(QPalette.ColorRole.Window)
         colour = tone_colour(self._view.tone, palette)
-        track = QColor(colour)
-        track.setAlphaF(0.16)
-        painter.drawPixmap(QPointF(centre.x() - full, centre.y() - full), self._track(side, track))
+        track = _over(background, colour, 0.16)
+        painter.drawPixmap(
+            QRectF(event.rect()), self._backdrop(background, track), _device(event, self)
+        )
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        box = self._circle_box()
+        side, centre, full = box.width(), box.center(), box.width() / 2
         painter.setPen(Qt.PenStyle.NoPen)
-        fill = QColor(colour)
-        fill.setAlphaF(0.55)
-        painter.setBrush(fill)
+        # The breath lies inside the track, so its colour over the track is known: an opaque fill.
+        painter.setBrush(_over(track, colour, 0.55))
         if self._reduced_motion:
             circle = QPainterPath()
             circle.addEllipse(centre, full, full)
@@ -198,7 +221,7 @@ class PacerWidget(QWidget):
         else:
             radius = full * (0.35 + 0.65 * self._view.size)
             painter.drawEllipse(centre, radius, radius)
-        title_font, detail_font = self._fonts(side)
+        title_font, detail_font = self._fonts(round(side))
         painter.setPen(palette.color(QPalette.ColorRole.WindowText))
         for text, font, middle in (
             (self._view.title, title_font, centre.y() - side * 0.07),

@@ -1,0 +1,76 @@
+"""The breath pacer paints opaque colours worked out ahead of time; they must match the blend a
+translucent circle over the window would give, on every part of the picture."""
+
+import pytest
+from PySide6.QtGui import QColor, QPalette
+
+from stretch_desktop.ui.presenter import PacerView
+from stretch_desktop.ui.widgets import PacerWidget, tone_colour
+
+SIDE = 300
+
+
+def blend(below: QColor, above: QColor, alpha: float) -> tuple[int, int, int]:
+    return tuple(
+        round(b + (a - b) * alpha)
+        for b, a in zip(
+            (below.red(), below.green(), below.blue()),
+            (above.red(), above.green(), above.blue()),
+            strict=True,
+        )
+    )
+
+
+def rgb(colour: QColor) -> tuple[int, int, int]:
+    return colour.red(), colour.green(), colour.blue()
+
+
+def close(found: tuple[int, int, int], expected: tuple[int, int, int]) -> bool:
+    return all(abs(f - e) <= 2 for f, e in zip(found, expected, strict=True))
+
+
+@pytest.fixture
+def pacer(qtbot):
+    widget = PacerWidget()
+    qtbot.addWidget(widget)
+    widget.resize(SIDE, SIDE)
+    return widget
+
+
+@pytest.mark.parametrize("tone", ["breath", "rest", "paused"])
+@pytest.mark.parametrize("reduced", [False, True])
+def test_margin_track_and_breath_have_the_blended_colours(pacer, tone, reduced):
+    pacer.set_reduced_motion(reduced)
+    pacer.set_view(PacerView(0.5, "", "", tone))
+    image = pacer.grab().toImage()
+    palette = pacer.palette()
+    window = QColor(palette.color(QPalette.ColorRole.Window))
+    colour = tone_colour(tone, palette)
+    track = QColor(*blend(window, colour, 0.16))
+    centre = SIDE // 2
+    # The breath is 35–100 % of the track (side - 8 wide); at size 0.5 the ring near the edge
+    # shows the track alone, and the middle (or, with reduced motion, the bottom) the breath.
+    assert close(rgb(image.pixelColor(1, 1)), rgb(window))
+    assert close(rgb(image.pixelColor(centre, 10)), rgb(track))
+    breath_point = (centre, SIDE - 40) if reduced else (centre - 60, centre)
+    assert close(rgb(image.pixelColor(*breath_point)), blend(track, colour, 0.55))
+
+
+def test_a_new_breath_size_repaints_the_circle_not_the_margins(pacer, qtbot):
+    painted = []
+    original = pacer.paintEvent
+
+    def record(event):
+        painted.append(event.rect())
+        original(event)
+
+    pacer.paintEvent = record
+    pacer.resize(SIDE + 200, SIDE)
+    pacer.show()
+    qtbot.waitUntil(lambda: bool(painted))  # the first, whole paint
+    assert painted[0].width() == SIDE + 200
+    painted.clear()
+    pacer.set_view(PacerView(0.9, "", "", "breath"))
+    qtbot.waitUntil(lambda: bool(painted))
+    assert painted[-1].width() < SIDE + 200
+    assert painted[-1].contains(pacer.rect().center())
