@@ -20,7 +20,6 @@ class VoiceSettings:
     """A soft chime before each pose announcement."""
 
     def key(self, text: str, chimed: bool) -> str:
-        import hashlib
+        from stretch_desktop.digest import digest
 
-        raw = f"{text}\x00{self.voice}\x00{self.rate}\x00{self.volume:.2f}\x00{chimed}"
-        return hashlib.sha256(raw.encode()).hexdigest()[:32]
+        return digest(f"{text}\x00{self.voice}\x00{self.rate}\x00{self.volume:.2f}\x00{chimed}")

@@ -9,7 +9,6 @@ and acts on it. A socket left behind by a crashed app is detected (nobody answer
 from __future__ import annotations
 
 import getpass
-import hashlib
 import json
 import logging
 from pathlib import Path
@@ -17,6 +16,8 @@ from typing import Any, Final
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+from stretch_desktop.digest import digest
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ def server_name(app_id: str, data_dir: Path) -> str:
         user = getpass.getuser()
     except (KeyError, OSError):  # no name for this uid: still one instance per data folder
         user = "user"
-    folder = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:12]
+    folder = digest(str(data_dir.resolve()), 6)
     return f"{app_id}-{user}-{folder}"
 
 
