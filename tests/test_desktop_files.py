@@ -5,7 +5,6 @@ import os
 import re
 import shutil
 import subprocess
-import tomllib
 import xml.etree.ElementTree as ET
 from configparser import ConfigParser
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QImage
 
+import stretch_desktop
 from stretch_desktop.ui.app import APP_ID
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,7 +62,7 @@ def test_names_follow_the_app_id_in_the_code():
 
 
 def test_the_latest_release_is_the_packaged_version():
-    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    version = stretch_desktop.__version__
     releases = ET.parse(METAINFO).getroot().find("releases")
     assert releases[0].get("version") == version
     assert releases[0].find("description") is not None  # release notes
@@ -76,7 +76,7 @@ def test_every_screenshot_is_one_of_ours():
 
 
 def test_the_png_icons_are_square_and_the_size_their_folder_says():
-    pngs = sorted(LINUX.glob(f"icons/hicolor/*/apps/{APP_ID}.png"))
+    pngs = sorted(SVG.parent.glob(f"hicolor/*/apps/{APP_ID}.png"))
     sizes = set()
     for png in pngs:
         size = int(re.fullmatch(r"(\d+)x\1", png.parent.parent.name).group(1))
@@ -119,3 +119,10 @@ def test_install_desktop_refuses_a_launcher_that_could_not_start(tmp_path, exe):
     assert result.returncode != 0
     assert exe in result.stderr
     assert not (tmp_path / "share" / "applications").exists()
+
+
+def test_the_package_metadata_carries_the_code_s_version():
+    """pyproject.toml takes the version from the code; an install must report the same one."""
+    from importlib.metadata import version
+
+    assert version("stretch-desktop") == stretch_desktop.__version__

@@ -248,7 +248,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 
 class _Version(argparse.Action):
-    """--version, looked up only when asked for (importlib.metadata slows every start-up)."""
+    """--version: argparse's own action would want the text before the arguments are parsed."""
 
     def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
         from stretch_desktop import __version__
