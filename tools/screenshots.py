@@ -12,7 +12,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QIcon
 
 from stretch_desktop.core.clock import FakeClock
 from stretch_desktop.core.engine import Snapshot
@@ -20,7 +19,7 @@ from stretch_desktop.core.timeline import PhaseKind
 from stretch_desktop.library import load_library
 from stretch_desktop.speech.speaker import NullSpeaker
 from stretch_desktop.storage.history import History
-from stretch_desktop.ui.app import icon_path, make_application
+from stretch_desktop.ui.app import app_icon, make_application
 from stretch_desktop.ui.main_window import MainWindow
 from stretch_desktop.ui.session_controller import SessionController
 from stretch_desktop.ui.settings import UiPreferences
@@ -84,7 +83,7 @@ def main(out: Path) -> int:
     advance_to(lambda s: s.elapsed_ms >= s.phase.start_ms + 9000)
     shoot("4-rest")
     # Closing the window mid-session on a desktop with a tray: keep going, stop, or cancel.
-    window.tray = Tray(window, QIcon(str(icon_path())))
+    window.tray = Tray(window, app_icon())
 
     def shoot_dialog() -> None:
         dialog = app.activeModalWidget()

@@ -11,7 +11,8 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 id=org.stretchdesktop.StretchDesktop
 data=${XDG_DATA_HOME:-$HOME/.local/share}
-svg="$here/../../src/stretch_desktop/resources/icons/$id.svg"
+icons="$here/../../src/stretch_desktop/resources/icons"
+svg="$icons/$id.svg"
 
 refresh() {
   # Menus pick the change up by themselves on most desktops; these make it immediate elsewhere.
@@ -42,7 +43,7 @@ desktop-file-install --dir="$data/applications" \
   "$here/$id.desktop"
 cp "$here/$id.metainfo.xml" "$data/metainfo/"
 cp "$svg" "$data/icons/hicolor/scalable/apps/"
-for png in "$here"/icons/hicolor/*/apps/"$id.png"; do
+for png in "$icons"/hicolor/*/apps/"$id.png"; do
   size=$(basename "$(dirname "$(dirname "$png")")")
   mkdir -p "$data/icons/hicolor/$size/apps"
   cp "$png" "$data/icons/hicolor/$size/apps/"

