@@ -8,6 +8,7 @@ known state. Each PNG is grabbed from the X screen, as a person would see it.
 from __future__ import annotations
 
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,7 +32,9 @@ def main(out: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
     app = make_application()
     clock = FakeClock(1_000_000)
-    history = History(out.parent / ".screenshots-history.sqlite3")
+    # A history of its own, outside the repository: the shots must not show (or leave) anyone's.
+    scratch = tempfile.TemporaryDirectory(prefix="stretch-screenshots-")
+    history = History(Path(scratch.name) / "history.sqlite3")
     controller = SessionController(clock, NullSpeaker(), ManualTicker, history=history)
     library = load_library()
     window = MainWindow(controller, library.routines, UiPreferences())
@@ -103,7 +106,8 @@ def main(out: Path) -> int:
     window.show_history()
     shoot("7-history")
     window.close()
-    Path(history.path).unlink(missing_ok=True)
+    history.close()
+    scratch.cleanup()
     return 0
 
 
