@@ -45,6 +45,21 @@ def server_name(app_id: str, data_dir: Path) -> str:
     return f"{app_id}-{user}-{folder}"
 
 
+def read_lines(data: bytes) -> tuple[list[dict[str, Any]], bytes]:
+    """The complete JSON-object lines in ``data``, and the unfinished rest; other lines are
+    skipped (anything may connect to a local socket, not only our launches)."""
+    messages = []
+    *lines, rest = data.split(b"\n")
+    for line in lines:
+        try:
+            message = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(message, dict):
+            messages.append(message)
+    return messages, rest
+
+
 def socket_path(name: str) -> Path:
     """In the user's own runtime folder (mode 0700) where there is one, else the temp folder."""
     runtime = os.environ.get("XDG_RUNTIME_DIR", "")
@@ -132,15 +147,9 @@ class InstanceServer(QObject):
             return
         except OSError:
             data = b""
-        buffer = connection.buffer + data
-        while b"\n" in buffer:
-            line, buffer = buffer.split(b"\n", 1)
-            try:
-                message = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(message, dict):
-                self.received.emit(message)
+        messages, buffer = read_lines(connection.buffer + data)
+        for message in messages:
+            self.received.emit(message)
         connection.buffer = buffer
         if not data or len(buffer) > MAX_MESSAGE:  # hung up, or not one of ours
             connection.close()

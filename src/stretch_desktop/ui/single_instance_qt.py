@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
-from stretch_desktop.ui.single_instance import CONNECT_TIMEOUT_MS, MAX_MESSAGE
+from stretch_desktop.ui.single_instance import CONNECT_TIMEOUT_MS, MAX_MESSAGE, read_lines
 
 log = logging.getLogger(__name__)
 
@@ -61,15 +61,10 @@ class InstanceServer(QObject):
             socket.abort()
             self._buffers.pop(socket, None)
             return
-        while b"\n" in data:
-            line, data = data.split(b"\n", 1)
-            try:
-                message = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(message, dict):
-                self.received.emit(message)
-        self._buffers[socket] = data
+        messages, rest = read_lines(data)
+        for message in messages:
+            self.received.emit(message)
+        self._buffers[socket] = rest
 
     def _done(self, socket: QLocalSocket) -> None:
         self._buffers.pop(socket, None)
