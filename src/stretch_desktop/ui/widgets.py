@@ -96,8 +96,9 @@ def _device(event: QPaintEvent, widget: QWidget) -> QRectF:
 
 def tone_colour(tone: str, palette: QPalette) -> QColor:
     """The pacer's colour: the system accent for effort, a calm teal for rests and releases,
-    grey while waiting. Drawn translucent, so the window's text colour reads on top of it in a
-    light or a dark palette alike."""
+    grey while waiting. Laid over the window at low strength (blended ahead of time, see
+    ``_over``), so the window's text colour reads on top of it in a light or a dark palette
+    alike."""
     if tone in ("ready", "paused"):
         return QColor(palette.color(QPalette.ColorRole.Mid))
     accent = QColor(palette.color(QPalette.ColorRole.Highlight))
@@ -120,8 +121,8 @@ class PacerWidget(QWidget):
         self._font_side = -1
         self._font_cache: tuple[QFont, QFont] = (QFont(), QFont())
         self._texts: dict[tuple[str, int, bool], QStaticText] = {}
-        self._track_pixmap: QPixmap | None = None
-        self._track_key: tuple[int, int, int, int, float] | None = None
+        self._backdrop_pixmap: QPixmap | None = None
+        self._backdrop_key: tuple[int, int, int, int, float] | None = None
         # Opaque: each frame repaints only this widget, not the page behind it as well.
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setMinimumSize(160, 160)
@@ -174,12 +175,12 @@ class PacerWidget(QWidget):
     def _backdrop(self, background: QColor, track: QColor) -> QPixmap:
         """The window colour and the faint full-size circle, drawn once per size and colour.
 
-        Opaque, so each frame starts with a plain copy instead of a blend (measured: blending the
-        track and the breath over the window cost about a third of a running session's CPU).
+        Opaque, so each frame starts with a plain copy instead of a blend. Measured in three short
+        A/B pairs against the bare circle: the offscreen CPU ratio went from about 1.2× to 1.0×.
         """
         ratio = self.devicePixelRatioF()
         key = (self.width(), self.height(), background.rgba(), track.rgba(), ratio)
-        if self._track_key != key or self._track_pixmap is None:
+        if self._backdrop_key != key or self._backdrop_pixmap is None:
             pixmap = QPixmap(round(self.width() * ratio), round(self.height() * ratio))
             pixmap.setDevicePixelRatio(ratio)
             pixmap.fill(background)
@@ -189,8 +190,8 @@ class PacerWidget(QWidget):
             painter.setBrush(track)
             painter.drawEllipse(self._circle_box())
             painter.end()
-            self._track_pixmap, self._track_key = pixmap, key
-        return self._track_pixmap
+            self._backdrop_pixmap, self._backdrop_key = pixmap, key
+        return self._backdrop_pixmap
 
     def _circle_box(self) -> QRectF:
         side = min(self.width(), self.height()) - 8
