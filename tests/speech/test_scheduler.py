@@ -171,3 +171,18 @@ def test_cue_log_times_are_session_seconds_including_lateness(rig):
     assert record.due_s == 12.0
     assert record.start_s == 12.04
     assert set(record.as_json()) == {"text", "kind", "due_s", "start_s", "duration_s", "outcome"}
+
+
+def test_busy_while_a_cue_plays_or_waits_and_idle_once_all_are_done(rig):
+    assert not rig.scheduler.busy
+    rig.missing.add("Lizard")
+    rig.say("Lizard")
+    assert rig.scheduler.busy, "waiting for its render"
+    rig.missing.clear()
+    rig.advance(10)
+    assert rig.played == ["Lizard"] and rig.scheduler.busy
+    rig.end_sound()
+    assert not rig.scheduler.busy
+    rig.say("Breathe in", CueKind.BREATH)
+    rig.scheduler.silence()
+    assert not rig.scheduler.busy

@@ -16,7 +16,12 @@ from stretch_desktop.core.clock import MonotonicClock
 from stretch_desktop.core.timeline import Cue, CueKind, compile_routine, cue_texts
 from stretch_desktop.library import builtin_routines
 from stretch_desktop.speech.live import LiveSpeaker, create_speaker
-from stretch_desktop.speech.player import PlayerUnavailable, ProcessPlayer, find_player
+from stretch_desktop.speech.player import (
+    PlayerUnavailable,
+    ProcessPlayer,
+    RecordingPlayer,
+    find_player,
+)
 from stretch_desktop.speech.renderer import (
     CueCache,
     ProcessSynthesiser,
@@ -260,6 +265,34 @@ def test_a_synthesiser_that_cannot_start_is_a_message(tmp_path):
     worker = RenderWorker(CueCache(tmp_path, VoiceSettings()), broken)
     assert worker.ready.wait(5)
     assert worker.failure.startswith("Voice unavailable — install libespeak-ng1")
+
+
+def test_a_speaker_without_a_voice_sleeps_until_asked_and_still_logs_and_closes(tmp_path):
+    """With no voice the speech thread waits for requests with no timeout: a cue must still wake
+    it (and be logged as dropped), and close() must still end it."""
+
+    def broken():
+        raise RuntimeError("libespeak-ng.so.1: cannot open shared object file")
+
+    silent = threading.Event()
+    statuses = []
+
+    def on_status(status):
+        statuses.append(status)
+        if "install libespeak-ng1" in status:
+            silent.set()
+
+    worker = RenderWorker(CueCache(tmp_path, VoiceSettings()), broken)
+    speaker = LiveSpeaker(worker, RecordingPlayer(), on_status=on_status)
+    try:
+        assert silent.wait(5), statuses
+        speaker.say(Cue(0, CueKind.ANNOUNCE, "Lizard pose"), 0)
+        with speaker.recorded:
+            assert speaker.recorded.wait_for(lambda: speaker.records, timeout=5)
+        assert speaker.records[0].outcome == "dropped"
+    finally:
+        speaker.close()
+    assert not speaker._thread.is_alive(), "close() woke the sleeping speech thread"
 
 
 def test_turning_the_chime_on_renders_chimed_twins_of_cached_cues(tmp_path, synthesiser):

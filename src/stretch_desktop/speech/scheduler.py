@@ -119,6 +119,11 @@ class SpeechScheduler:
         if muted:
             self.silence()
 
+    @property
+    def busy(self) -> bool:
+        """Something is playing or waiting to: only then does ``tick`` need calling often."""
+        return self._playing is not None or bool(self._waiting)
+
     def tick(self) -> None:
         now = self._clock.now_ms()
         playing = self._playing
