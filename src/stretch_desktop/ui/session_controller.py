@@ -252,8 +252,8 @@ class SessionController(QObject):
         self.start(step)
 
     def _journal(self, events: list[Event], snapshot: Snapshot) -> None:
-        if self._history is None or self._engine is None:
-            return
+        if not events or self._history is None or self._engine is None:
+            return  # most ticks: nothing happened that the journal keeps
         done, skipped, active = self._carried
         totals = (
             done + snapshot.steps_done,
