@@ -74,3 +74,24 @@ def test_a_new_breath_size_repaints_the_circle_not_the_margins(pacer, qtbot):
     qtbot.waitUntil(lambda: bool(painted))
     assert painted[-1].width() < SIDE + 200
     assert painted[-1].contains(pacer.rect().center())
+
+
+def test_a_new_palette_recolours_the_pacer_at_once(pacer):
+    """The colours are worked out once per tone and palette: a switch to a dark palette (the
+    desktop's theme changing mid-session) must still show in the very next picture."""
+    pacer.set_view(PacerView(0.5, "", "", "breath"))
+    light = pacer.grab().toImage()
+    dark = QPalette(pacer.palette())
+    dark.setColor(QPalette.ColorRole.Window, QColor(30, 30, 30))
+    dark.setColor(QPalette.ColorRole.Highlight, QColor(200, 120, 40))
+    pacer.setPalette(dark)
+    image = pacer.grab().toImage()
+    centre = SIDE // 2
+    track = blend(QColor(30, 30, 30), QColor(200, 120, 40), 0.16)
+    assert rgb(light.pixelColor(1, 1)) != (30, 30, 30)
+    assert close(rgb(image.pixelColor(1, 1)), (30, 30, 30))
+    assert close(rgb(image.pixelColor(centre, 10)), track)
+    assert close(
+        rgb(image.pixelColor(centre - 60, centre)),
+        blend(QColor(*track), QColor(200, 120, 40), 0.55),
+    )

@@ -121,6 +121,7 @@ class PacerWidget(QWidget):
         self._font_side = -1
         self._font_cache: tuple[QFont, QFont] = (QFont(), QFont())
         self._texts: dict[tuple[str, int, bool], QStaticText] = {}
+        self._colours: tuple[tuple[str, int], tuple[QColor, QColor, QColor, QColor]] | None = None
         self._backdrop_pixmap: QPixmap | None = None
         self._backdrop_key: tuple[int, int, int, int, float] | None = None
         # Opaque: each frame repaints only this widget, not the page behind it as well.
@@ -197,12 +198,24 @@ class PacerWidget(QWidget):
         side = min(self.width(), self.height()) - 8
         return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
 
+    def _colours_for(self, tone: str) -> tuple[QColor, QColor, QColor, QColor]:
+        """The window, track, breath and text colours for a tone, worked out when the tone or the
+        palette changes instead of on each of sixty frames a second."""
+        palette = self.palette()
+        key = (tone, palette.cacheKey())
+        if self._colours is None or self._colours[0] != key:
+            background = QColor(palette.color(QPalette.ColorRole.Window))
+            colour = tone_colour(tone, palette)
+            track = _over(background, colour, 0.16)
+            # The breath lies inside the track, so its colour over the track is known: opaque.
+            breath = _over(track, colour, 0.55)
+            text = QColor(palette.color(QPalette.ColorRole.WindowText))
+            self._colours = (key, (background, track, breath, text))
+        return self._colours[1]
+
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
-        palette = self.palette()
-        background = palette.color(QPalette.ColorRole.Window)
-        colour = tone_colour(self._view.tone, palette)
-        track = _over(background, colour, 0.16)
+        background, track, breath, text_colour = self._colours_for(self._view.tone)
         painter.drawPixmap(
             QRectF(event.rect()), self._backdrop(background, track), _device(event, self)
         )
@@ -210,8 +223,7 @@ class PacerWidget(QWidget):
         box = self._circle_box()
         side, centre, full = box.width(), box.center(), box.width() / 2
         painter.setPen(Qt.PenStyle.NoPen)
-        # The breath lies inside the track, so its colour over the track is known: an opaque fill.
-        painter.setBrush(_over(track, colour, 0.55))
+        painter.setBrush(breath)
         if self._reduced_motion:
             circle = QPainterPath()
             circle.addEllipse(centre, full, full)
@@ -223,7 +235,7 @@ class PacerWidget(QWidget):
             radius = full * (0.35 + 0.65 * self._view.size)
             painter.drawEllipse(centre, radius, radius)
         title_font, detail_font = self._fonts(round(side))
-        painter.setPen(palette.color(QPalette.ColorRole.WindowText))
+        painter.setPen(text_colour)
         for text, font, middle in (
             (self._view.title, title_font, centre.y() - side * 0.07),
             (self._view.detail, detail_font, centre.y() + side * 0.09),
