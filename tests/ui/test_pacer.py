@@ -95,3 +95,39 @@ def test_a_new_palette_recolours_the_pacer_at_once(pacer):
         rgb(image.pixelColor(centre - 60, centre)),
         blend(QColor(*track), QColor(200, 120, 40), 0.55),
     )
+
+
+def test_frames_that_repaint_part_of_the_circle_leave_the_picture_a_whole_repaint_gives(
+    pacer, qapp
+):
+    """Most frames repaint only the square around the breath's larger edge. What is on screen
+    after a run of such frames (words and tone changing now and then) must be exactly what
+    painting the whole pacer afresh gives."""
+    partial = []
+    original = pacer.paintEvent
+
+    def record(event):
+        partial.append(event.rect().width() < SIDE - 8)
+        original(event)
+
+    pacer.paintEvent = record
+    pacer.resize(SIDE + 200, SIDE)
+    pacer.show()
+    qapp.processEvents()
+    sizes = [*(n / 20 for n in range(21)), *(1 - n / 13 for n in range(14))]
+    for frame, size in enumerate(sizes):
+        title = "Inhale" if frame < 21 else "Exhale"
+        tone = "rest" if frame > 30 else "breath"
+        pacer.set_view(PacerView(size, title, "Breath 3 of 10", tone))
+        qapp.processEvents()
+    assert sum(partial) > 20, "most frames repainted less than the whole circle"
+    on_screen = pacer.windowHandle().screen().grabWindow(pacer.winId()).toImage()
+    afresh = pacer.grab().toImage()
+    assert on_screen.size() == afresh.size()
+    differing = [
+        (x, y)
+        for y in range(afresh.height())
+        for x in range(afresh.width())
+        if on_screen.pixel(x, y) != afresh.pixel(x, y)
+    ]
+    assert not differing, f"{len(differing)} pixels differ, first at {differing[:3]}"
