@@ -1,9 +1,14 @@
 """The composition root: command-line options reach the window; bad ones become notices."""
 
+import logging
+import sqlite3
+
 import pytest
 
 from stretch_desktop.cli import build_parser
 from stretch_desktop.core.engine import State
+from stretch_desktop.library import user_data_dir
+from stretch_desktop.storage.history import History
 from stretch_desktop.ui.app import APP_ID, after_show, app_icon, build_window, make_application
 from tests.core.routines import SMALL
 
@@ -84,3 +89,29 @@ def test_the_window_icon_comes_in_every_packaged_size(qapp):
     sizes = {(size.width(), size.height()) for size in icon.availableSizes()}
     assert {(32, 32), (48, 48), (64, 64), (128, 128), (256, 256), (512, 512)} <= sizes
     assert not icon.pixmap(48, 48).toImage().isNull()
+
+
+def test_quitting_while_the_resume_question_is_open_offers_it_again_next_time(qtbot, caplog):
+    """No answer is not a "no": the session stays resumable, and nothing is logged as an error."""
+    path = user_data_dir() / "history.sqlite3"
+    history = History(path)
+    crashed = history.begin("toe-touch", "Toe Touch", "builtin:toe-touch.toml", 3, {})
+    history.close()
+    with sqlite3.connect(path) as db:  # as a crash leaves it: running, its process gone
+        db.execute("UPDATE sessions SET pid=? WHERE id=?", (2**31 - 1, crashed))
+    db.close()
+    make_application()
+    args = build_parser().parse_args(["--routine", "toe-touch", "--start", "--mute"])
+    window = build_window(args)
+
+    def quit_while_asking(title, question):
+        window.controller.shutdown()  # what the app's aboutToQuit does meanwhile
+        return False
+
+    window.confirm = quit_while_asking
+    with caplog.at_level(logging.INFO):
+        after_show(window, args)
+    assert window.controller.engine is None  # --start waits for an app that is not quitting
+    window.close()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert [r.id for r in History(path).abandoned()] == [crashed]

@@ -87,6 +87,8 @@ class History:
         self.path = path
         self.notice: str | None = None
         """Set once when something had to be repaired: the window shows it a single time."""
+        self.closed = False
+        """True once :meth:`close` ran: the app is quitting, so nothing more will be written."""
         self._connection = self._open()
 
     # --- opening, repairing ---------------------------------------------------------------------
@@ -166,6 +168,7 @@ class History:
             raise HistoryUnavailable(_describe(error)) from None
 
     def close(self) -> None:
+        self.closed = True
         with contextlib.suppress(sqlite3.Error):
             self._connection.close()
 

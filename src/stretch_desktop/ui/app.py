@@ -231,6 +231,9 @@ def offer_resume(window: MainWindow, policy: str) -> bool:
             f"“{step_label(step)}”. Resume it from the start of that pose?"
         )
         accept = policy == "yes" or (policy == "ask" and window.confirm("Resume session", question))
+        if history.closed:  # the app quit while asking: no answer, so ask again next launch
+            log.info("quit before an answer: session %d will be offered again", newest.id)
+            return False
         if not accept:
             history.mark_interrupted(newest.id)
             log.info("session %d marked interrupted", newest.id)
@@ -255,7 +258,11 @@ def after_show(window: MainWindow, args: argparse.Namespace) -> None:
     window.controller.set_history(open_history(notices))
     window.add_notices(notices)
     join_desktop(window)
-    if not offer_resume(window, args.resume) and window.start_requested:
+    resumed = offer_resume(window, args.resume)
+    history = window.controller.history
+    if history is not None and history.closed:
+        return  # the app quit while the resume question was open: start nothing
+    if not resumed and window.start_requested:
         window.start_selected()
 
 
