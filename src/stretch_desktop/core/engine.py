@@ -227,6 +227,20 @@ class SessionEngine:
             active_ms=self._active_at(self._last_poll_ms),
         )
 
+    def next_due_ms(self) -> int | None:
+        """The clock time at which the next thing falls due (a phase, a cue, a step's end or the
+        finish), or None while not running.
+
+        A window nobody sees has nothing to animate: polling at exactly this time keeps every
+        cue on time without polling many times a second in between. Poll well within
+        ``MAX_POLL_GAP_MS`` all the same, or the engine takes the quiet for a sleep.
+        """
+        if self._state is not State.RUNNING:
+            return None
+        items = self._occurrences
+        due = items[self._cursor][0] if self._cursor < len(items) else self._timeline.total_ms
+        return self._origin_ms + due
+
     # --- time ---------------------------------------------------------------------------------
 
     def poll(self) -> list[Event]:
