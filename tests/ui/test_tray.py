@@ -35,7 +35,7 @@ def test_closing_mid_session_can_keep_going_in_the_tray(tray_ui):
     assert not ui.window.close()
     assert not ui.window.isVisible()
     assert ui.controller.engine.state is State.RUNNING
-    assert ui.ticker.interval_ms == HIDDEN_TICK_MS  # only the voice needs it now
+    assert 0 < ui.ticker.interval_ms <= HIDDEN_TICK_MS  # only the voice needs it now
     ui.run(1000)
     assert ui.snapshot.elapsed_ms == 2000
     ui.window.tray.show_action.trigger()

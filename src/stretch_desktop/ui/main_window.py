@@ -706,8 +706,12 @@ class MainWindow(QMainWindow):
         timeline = self._timeline
         if timeline is None:
             return
-        if self.isVisible() and not self.isMinimized():
-            self.pacer.set_view(pacer_view(snapshot, timeline.preferences))
+        if not self.isVisible() or self.isMinimized():
+            # Nobody sees the widgets: only the taskbar's title moves. They catch up the moment
+            # the window is back on screen (_update_on_screen).
+            self._set_title(window_title(snapshot, timeline.routine.title))
+            return
+        self.pacer.set_view(pacer_view(snapshot, timeline.preferences))
         # Sixty times a second only the pacer moves; words and numbers change far less often.
         # Four updates a second keep every number within 250 ms of the truth.
         moment = (
@@ -802,7 +806,11 @@ class MainWindow(QMainWindow):
     # --- window events ----------------------------------------------------------------------------
 
     def _update_on_screen(self) -> None:
-        self.controller.set_on_screen(self.isVisible() and not self.isMinimized())
+        on_screen = self.isVisible() and not self.isMinimized()
+        self.controller.set_on_screen(on_screen)
+        snapshot = self.controller.snapshot()
+        if on_screen and snapshot is not None:
+            self._on_updated(snapshot)  # what changed while away, before the first frame back
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.WindowStateChange:
