@@ -25,6 +25,7 @@ TICKS = os.sysconf("SC_CLK_TCK")
 RUNS = 7
 CPU_RUNS = 5
 MEMORY_RUNS = 3
+MINIMISED_RUNS = 3
 STAND_IN_PLAYER = """#!{python}
 import sys, time, wave
 path = [a for a in sys.argv[1:] if not a.startswith("-")][-1]
@@ -374,6 +375,21 @@ def main() -> int:
             "≤ 0.5% of a core",
             ours <= 0.5,
             "% of a core over 20 s with the session paused (offscreen)",
+        )
+
+        minimised_env = {**env, "STRETCH_DESKTOP_BENCH": "minimise-at:2000"}
+        ours = statistics.median(
+            run_for(session, minimised_env, 4, 20, "cpu") for _ in range(MINIMISED_RUNS)
+        )
+        add(
+            "CPU minimised, session running",
+            f"{ours:.2f}%",
+            "—",
+            "—",
+            "≤ 0.5% of a core",
+            ours <= 0.5,
+            f"% of a core over 20 s with the window minimised 2 s after the session started, "
+            f"the session (and its cues) running on (offscreen); median of {MINIMISED_RUNS} runs",
         )
 
         result = json.loads(

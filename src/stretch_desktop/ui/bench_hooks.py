@@ -4,6 +4,8 @@ variable so normal runs never pay for them.
 ``STRETCH_DESKTOP_BENCH=first-paint``: print ``first-paint`` when the main window first paints
 (the routine list is loaded by then) and quit. ``STRETCH_DESKTOP_BENCH=pause-at:MS``: pause the
 running session MS milliseconds after launch (the CPU-while-paused figure).
+``STRETCH_DESKTOP_BENCH=minimise-at:MS``: minimise the window MS milliseconds after launch, the
+session still running (the CPU-while-minimised figure).
 """
 
 from __future__ import annotations
@@ -34,5 +36,8 @@ def install(window: MainWindow) -> None:
     elif mode.startswith("pause-at:"):
         delay = int(mode.split(":", 1)[1])
         QTimer.singleShot(delay, window.controller.pause)
+    elif mode.startswith("minimise-at:"):
+        delay = int(mode.split(":", 1)[1])
+        QTimer.singleShot(delay, window.showMinimized)
     elif mode:
         print(f"unknown STRETCH_DESKTOP_BENCH={mode!r}", file=sys.stderr)
