@@ -1,0 +1,318 @@
+"""Desktop notifications: over a private session bus to a fake notification daemon, and without.
+
+The fake daemon is a jeepney connection in a thread of the test: it owns
+``org.freedesktop.Notifications`` (the name is taken before the test's client exists, so there
+is no race), records each ``Notify`` in a queue *before* it replies, and answers with an id of
+its own, or never answers at all. The test waits on replies, queues and sockets, never on time.
+"""
+
+import errno
+import logging
+import os
+import queue
+import select
+import socket
+import threading
+
+import pytest
+from jeepney import DBusAddress, HeaderFields, MessageType, new_error, new_method_return, new_signal
+from jeepney.bus_messages import message_bus
+from jeepney.io.blocking import open_dbus_connection
+from jeepney.wrappers import unwrap_msg
+
+from stretch_desktop.ui.notifications import (
+    APP_NAME,
+    BUS_NAME,
+    DESKTOP_ENTRY,
+    EXPIRE_MS,
+    INTERFACE,
+    OBJECT_PATH,
+    Action,
+    ActionInvoked,
+    DesktopNotifications,
+    FakeNotifications,
+    Notifier,
+    SentNotification,
+    session_bus_address,
+)
+
+FIRST_ID = 41
+SOMEONE_ELSES_ID = 999
+NOTIFICATIONS_OBJECT = DBusAddress(OBJECT_PATH, interface=INTERFACE)
+
+
+class FakeDaemon:
+    """A notification daemon on the test's bus, serving from a thread until stop()."""
+
+    def __init__(self, address, *, answer, click):
+        self.answer = answer
+        self.click = click
+        self.calls = queue.Queue()
+        self.connection = open_dbus_connection(bus=address)
+        reply = self.connection.send_and_get_reply(message_bus.RequestName(BUS_NAME), timeout=5)
+        assert unwrap_msg(reply) == (1,), "the fake daemon is not the name's primary owner"
+        self.thread = threading.Thread(target=self._serve, name="fake-notification-daemon")
+        self.thread.start()
+
+    def _serve(self):
+        next_id = FIRST_ID
+        while True:
+            try:
+                message = self.connection.receive()
+            except OSError:  # stop() shut the socket down
+                return
+            if message.header.message_type is not MessageType.method_call:
+                continue  # NameAcquired and other signals from the bus
+            if message.header.fields.get(HeaderFields.member) != "Notify":
+                self.connection.send(new_error(message, "org.freedesktop.DBus.Error.UnknownMethod"))
+                continue
+            self.calls.put(message.body)
+            if not self.answer:
+                continue
+            self.connection.send(new_method_return(message, "u", (next_id,)))
+            actions = message.body[5]
+            if self.click and actions:
+                # A click on another app's notification first: the client must not take it.
+                for notification_id in (SOMEONE_ELSES_ID, next_id):
+                    self.connection.send(
+                        new_signal(NOTIFICATIONS_OBJECT, "ActionInvoked", "us",
+                                   (notification_id, actions[0]))
+                    )  # fmt: skip
+            next_id += 1
+
+    def stop(self):
+        self.connection.sock.shutdown(socket.SHUT_RDWR)  # wakes the thread out of receive()
+        self.thread.join(timeout=10)
+        assert not self.thread.is_alive()
+        self.connection.close()
+
+
+@pytest.fixture
+def daemon(bus_address):
+    """Starts a fake notification daemon on the private bus: daemon(answer=..., click=...)."""
+    started = []
+
+    def start(*, answer=True, click=False):
+        started.append(FakeDaemon(bus_address, answer=answer, click=click))
+        return started[-1]
+
+    yield start
+    for fake in started:
+        fake.stop()
+
+
+@pytest.fixture
+def client(bus_address):
+    notifications = DesktopNotifications(bus_address)
+    yield notifications
+    notifications.close()
+
+
+class Tray:
+    """The tray balloon's stand-in: records messages and says whether it could show them."""
+
+    def __init__(self, shown=True):
+        self.shown = shown
+        self.messages = []
+
+    def __call__(self, title, text):
+        self.messages.append((title, text))
+        return self.shown
+
+
+# --- over the bus, to a notification daemon ---------------------------------------------------
+
+
+def test_notify_hands_the_daemon_everything_and_returns_its_id(daemon, client):
+    server = daemon()
+    first = client.notify(
+        "Time to stretch",
+        "Morning routine: 10 minutes",
+        icon="/icons/app.svg",
+        actions=[Action("start", "Start"), ("later", "In 10 minutes")],
+        expire_ms=5_000,
+    )
+    assert first == FIRST_ID
+    assert server.calls.get(timeout=5) == (
+        APP_NAME,
+        0,
+        "/icons/app.svg",
+        "Time to stretch",
+        "Morning routine: 10 minutes",
+        ["start", "Start", "later", "In 10 minutes"],
+        {"desktop-entry": ("s", DESKTOP_ENTRY)},
+        5_000,
+    )
+    # The id is the daemon's, not counted by the client: the next one is the daemon's next.
+    assert client.notify("Session complete", "Toe touch: 0:30") == FIRST_ID + 1
+    app, _replaces, icon, *_, actions, _hints, expire = server.calls.get(timeout=5)
+    assert (app, icon, actions, expire) == (APP_NAME, "", [], EXPIRE_MS)
+
+
+def test_the_notifier_prefers_the_daemon_to_the_tray(daemon, client):
+    server = daemon()
+    tray = Tray()
+    assert Notifier(tray, "/icons/app.svg", bus=client).notify("Session complete", "0:30")
+    _app, _replaces, icon, title, body, *_ = server.calls.get(timeout=5)
+    assert (icon, title, body) == ("/icons/app.svg", "Session complete", "0:30")
+    assert tray.messages == []
+
+
+def test_a_bus_without_a_notification_daemon_falls_back_to_the_tray(client, caplog):
+    caplog.set_level(logging.INFO)
+    assert client.notify("Session complete", "0:30") is None
+    assert "ServiceUnknown" in caplog.text
+    tray = Tray()
+    assert Notifier(tray, None, bus=client).notify("Session complete", "0:30")
+    assert tray.messages == [("Session complete", "0:30")]
+
+
+def test_a_daemon_that_never_answers_costs_one_timeout_not_a_hang(daemon, bus_address, caplog):
+    server = daemon(answer=False)
+    slow = DesktopNotifications(bus_address, timeout=0.2)
+    tray = Tray()
+    results = []
+    # In a thread of its own, so that a hang fails this test instead of stalling the run. (Should
+    # it hang, the daemon's teardown disconnects it, and the bus then answers NoReply.)
+    worker = threading.Thread(
+        target=lambda: results.append(Notifier(tray, None, bus=slow).notify("Done", "0:30")),
+        daemon=True,
+    )
+    worker.start()
+    worker.join(timeout=30)
+    assert not worker.is_alive(), "notify() waited past its timeout"
+    slow.close()
+    assert server.calls.get(timeout=5)[3] == "Done"  # the daemon had the call: it was the wait
+    assert results == [True]
+    assert tray.messages == [("Done", "0:30")]
+    assert "did not answer" in caplog.text
+
+
+def test_a_click_on_our_notification_comes_back_and_others_do_not(daemon, client):
+    daemon(click=True)
+    ours = client.notify("Time to stretch", "", actions=[Action("start", "Start")])
+    assert ours == FIRST_ID
+    chosen = client.take_actions()
+    while not chosen:
+        readable, _, _ = select.select([client.fileno()], [], [], 10)
+        assert readable, "no ActionInvoked signal arrived"
+        chosen = client.take_actions()
+    assert chosen == [ActionInvoked(ours, "start")]
+    assert client.take_actions() == []
+
+
+def test_close_closes_the_connection_and_the_next_notify_opens_another(daemon, client):
+    server = daemon()
+    assert client.fileno() is None  # lazily: nothing is opened before the first notification
+    assert client.notify("One", "") == FIRST_ID
+    descriptor = client.fileno()
+    assert descriptor is not None
+    client.close()
+    assert client.fileno() is None
+    with pytest.raises(OSError, match=rf"\[Errno {errno.EBADF}\]"):  # closed, not reused
+        os.fstat(descriptor)
+    assert client.notify("Two", "") == FIRST_ID + 1
+    assert [server.calls.get(timeout=5)[3] for _ in range(2)] == ["One", "Two"]
+
+
+# --- without a bus ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "address",
+    [None, "unix:path={tmp}/no-such-socket", "unix:abstract=no-such-bus", "tcp:host=localhost"],
+    ids=["unset", "missing-socket", "missing-abstract", "unsupported-transport"],
+)
+def test_without_a_session_bus_nothing_is_notified_and_nothing_printed(
+    address, tmp_path, monkeypatch, capfd, caplog
+):
+    caplog.set_level(logging.INFO)
+    if address is None:
+        monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    else:
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address.format(tmp=tmp_path))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))  # and no systemd user bus in it
+    notifications = DesktopNotifications()
+    try:
+        assert notifications.notify("Session complete", "0:30") is None
+        assert not Notifier(None, None, bus=notifications).notify("Session complete", "0:30")
+    finally:
+        notifications.close()
+    assert capfd.readouterr() == ("", "")
+    assert "no session bus" in caplog.text
+    assert "not notified" in caplog.text
+
+
+def test_each_kind_of_failure_is_logged_once(tmp_path, caplog):
+    caplog.set_level(logging.INFO)
+    notifications = DesktopNotifications(f"unix:path={tmp_path}/no-such-socket")
+    for _ in range(3):
+        assert notifications.notify("Session complete", "0:30") is None
+    said = [r for r in caplog.records if r.name == "stretch_desktop.ui.notifications"]
+    assert len(said) == 1, [r.getMessage() for r in said]
+
+
+def test_the_session_bus_is_found_where_libdbus_looks(tmp_path, monkeypatch):
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/run/user/1000/bus")
+    assert session_bus_address() == "unix:path=/run/user/1000/bus"
+
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS")
+    runtime = tmp_path / "run"
+    runtime.mkdir()
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    assert session_bus_address() is None  # no bus socket: and no autolaunch either
+    (runtime / "bus").write_text("not a socket")
+    assert session_bus_address() is None
+    (runtime / "bus").unlink()
+    with socket.socket(socket.AF_UNIX) as listener:
+        listener.bind(str(runtime / "bus"))
+        assert session_bus_address() == f"unix:path={runtime / 'bus'}"
+
+    monkeypatch.delenv("XDG_RUNTIME_DIR")
+    assert session_bus_address() is None
+
+
+# --- the Notifier's choice, and the fake twin -------------------------------------------------
+
+
+def test_the_notifier_passes_title_text_and_icon_to_the_bus():
+    bus = FakeNotifications()
+    tray = Tray()
+    assert Notifier(tray, "/icons/app.svg", bus=bus).notify("Session complete", "0:30")
+    assert bus.sent == [
+        SentNotification(1, "Session complete", "0:30", "/icons/app.svg", (), EXPIRE_MS)
+    ]
+    assert tray.messages == []
+
+
+@pytest.mark.parametrize("bus", [FakeNotifications(available=False), None], ids=["down", "none"])
+@pytest.mark.parametrize("shown", [True, False])
+def test_without_the_bus_the_tray_decides(bus, shown):
+    tray = Tray(shown=shown)
+    assert Notifier(tray, None, bus=bus).notify("Session complete", "0:30") is shown
+    assert tray.messages == [("Session complete", "0:30")]
+
+
+def test_with_neither_bus_nor_tray_it_says_so_and_carries_on(caplog):
+    caplog.set_level(logging.INFO)
+    assert not Notifier(None, None, bus=FakeNotifications(available=False)).notify("Done", "…")
+    assert "not notified (Done)" in caplog.text
+
+
+def test_the_notifier_closes_its_bus():
+    bus = FakeNotifications()
+    Notifier(None, None, bus=bus).close()
+    assert bus.closed
+    assert bus.notify("After close", "") is None
+
+
+def test_the_fake_clicks_only_actions_its_notifications_offered():
+    bus = FakeNotifications()
+    reminder = bus.notify("Time to stretch", "", actions=[("start", "Start"), ("skip", "Skip")])
+    assert reminder is not None
+    assert bus.sent[0].actions == (Action("start", "Start"), Action("skip", "Skip"))
+    with pytest.raises(ValueError, match="no action 'later'"):
+        bus.click(reminder, "later")
+    bus.click(reminder, "skip")
+    assert bus.take_actions() == [ActionInvoked(reminder, "skip")]
+    assert bus.take_actions() == []
