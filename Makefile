@@ -10,7 +10,7 @@ DIST_STAMP := $(VENV)/.installed-dist
 
 # What the window needs on Debian (Qt's xcb platform plugin and its fonts) and what speech needs
 # (libespeak-ng1 for pyttsx3; alsa-utils for aplay, which PipeWire and PulseAudio also serve).
-DEBIAN_RUN  := libegl1 libgl1 libglib2.0-0 libdbus-1-3 libfontconfig1 libfreetype6 libnotify-bin \
+DEBIAN_RUN  := libegl1 libgl1 libglib2.0-0 libdbus-1-3 libfontconfig1 libfreetype6 \
                libxkbcommon0 libxkbcommon-x11-0 libx11-xcb1 libxcb-cursor0 libxcb-icccm4 \
                libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0 libxcb-randr0 \
                libxcb-xfixes0 libxcb-xkb1 fonts-dejavu-core libespeak-ng1 alsa-utils
@@ -41,6 +41,8 @@ pytest: $(STAMP)
 # The real window under Xvfb, one PNG per state, into docs/screenshots/ (look at every one).
 screenshots: debian-test $(STAMP)
 	QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1400x900x24" $(PY) tools/screenshots.py docs/screenshots
+	QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1400x900x24" \
+	  $(PY) tools/screenshots.py docs/screenshots/1100x720 1100x720
 
 # Our app against its baselines, in the same run: prints a table and writes bench/results.md.
 bench: debian-test $(STAMP)

@@ -12,9 +12,10 @@ from PySide6.QtWidgets import QApplication
 
 from stretch_desktop.core.clock import MonotonicClock
 from stretch_desktop.core.loader import load_routine
-from stretch_desktop.core.timeline import BreathCues, Preferences
+from stretch_desktop.core.pacing import BreathCues, Pacing
 from stretch_desktop.speech.speaker import NullSpeaker
 from stretch_desktop.ui.main_window import MainWindow
+from stretch_desktop.ui.preferences import LivePreferences
 from stretch_desktop.ui.session_controller import SessionController
 from stretch_desktop.ui.settings import UiPreferences
 from stretch_desktop.ui.ticker import QtTicker
@@ -27,7 +28,7 @@ ROUTINE = (
     * 10
 )
 # 10 steps × (3.5 s lead-in + 2.5 s hold) = 60 s in 20 phases.
-PACE = Preferences(lead_in_ms=3000, breath_cues=BreathCues.OFF)
+PACE = Pacing(lead_in_ms=3000, breath_cues=BreathCues.OFF)
 
 
 class QuickVoice(NullSpeaker):
@@ -41,7 +42,7 @@ def main() -> int:
     app = QApplication(sys.argv[:1])
     clock = MonotonicClock()
     controller = SessionController(clock, QuickVoice(), QtTicker)
-    window = MainWindow(controller, [], UiPreferences(pacing=PACE))
+    window = MainWindow(controller, [], LivePreferences(UiPreferences(pacing=PACE)))
     window.resize(1100, 720)
     window.show()
     routine = load_routine(ROUTINE, "timer.toml")

@@ -1,13 +1,23 @@
 """The command-line forms users and scripts rely on."""
 
+import itertools
 import json
 import subprocess
 import sys
 
 import pytest
 
-from stretch_desktop.cli import main
-from stretch_desktop.library import user_routines_dir
+from stretch_desktop.cli import build_parser, main
+from stretch_desktop.core import timetext
+from stretch_desktop.core.pacing import (
+    BREATH_MAX_S,
+    BREATH_MIN_S,
+    LEAD_IN_MAX_S,
+    LEAD_IN_MIN_S,
+    Pacing,
+)
+from stretch_desktop.library import history_path, user_data_dir, user_routines_dir
+from stretch_desktop.speech.voice import DEFAULT_RATE, VoiceSettings
 from tests.core.routines import SMALL
 
 
@@ -118,3 +128,78 @@ def test_check_never_shows_a_traceback_whatever_the_bytes(tmp_path):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 2
+
+
+def _table_cues(out):
+    """(seconds as printed, text) of every cue line of `timeline`'s table, in order."""
+    cues = []
+    for line in out.splitlines():
+        if line.startswith(" " * 15) and line.strip():
+            clock, _kind, text = line.strip().split(maxsplit=2)
+            minutes, seconds = clock.split(":")
+            cues.append((int(minutes) * 60 + int(seconds), text))
+    return cues
+
+
+def test_the_timeline_table_never_prints_cues_a_second_apart_at_the_same_second(capsys, tmp_path):
+    """A 9.5 s lead-in puts "Two" at 7.5 s and "One" at 8.5 s: rounding halves to even printed
+    both at 0:08. Completed seconds print 0:07 and 0:08, as the window counts them."""
+    path = tmp_path / "small.toml"
+    path.write_text(SMALL)
+    code, out, _ = run(capsys, "timeline", str(path), "--lead-in", "9.5")
+    assert code == 0
+    cues = _table_cues(out)
+    assert cues[1:4] == [(6, "Three"), (7, "Two"), (8, "One")]
+    timeline = json.loads(run(capsys, "timeline", str(path), "--lead-in", "9.5", "--json")[1])
+    times = [round(c["at_s"] * 1000) for p in timeline["phases"] for c in p["cues"]]
+    listed = list(zip(times, [shown for shown, _ in cues], strict=True))
+    for (at, shown), (later_at, later_shown) in itertools.pairwise(listed):
+        assert shown <= later_shown, "a later cue printed at an earlier second"
+        if later_at - at >= 1000:
+            assert shown < later_shown, "cues a second apart printed at the same second"
+
+
+def test_the_phase_lengths_are_completed_tenths(capsys, tmp_path):
+    path = tmp_path / "small.toml"
+    path.write_text(SMALL)
+    code, out, _ = run(capsys, "timeline", str(path), "--lead-in", "9.55")
+    assert code == 0
+    first_phase = out.splitlines()[4]
+    assert "    9.5s  prepare" in first_phase  # 9.55 s: 9.5 completed, not 9.6
+
+
+def test_history_and_the_window_write_the_same_time(capsys):
+    """The done page showed 0:19 where `history` showed 0:18: both now use completed seconds."""
+    from stretch_desktop.storage.history import History
+    from stretch_desktop.ui.presenter import clock_text
+
+    history = History(history_path())
+    session = history.begin("small", "Small", "", 7, Pacing().to_json())
+    history.end(session, "stopped", 1, 0, active_s=18.6)
+    history.close()
+    code, out, _ = run(capsys, "history")
+    assert code == 0
+    assert "  0:18  1 done" in out
+    assert clock_text(18_600) == timetext.clock_text(18_600) == "0:18"
+
+
+def test_the_history_file_is_in_the_user_data_folder():
+    assert history_path() == user_data_dir() / "history.sqlite3"
+
+
+@pytest.mark.parametrize(
+    ("option", "low", "high"),
+    [("--inhale", BREATH_MIN_S, BREATH_MAX_S), ("--lead-in", LEAD_IN_MIN_S, LEAD_IN_MAX_S)],
+)
+def test_pacing_options_take_the_pacing_bounds(capsys, option, low, high):
+    for value in (low, high):
+        assert run(capsys, "timeline", "toe-touch", "--json", option, str(value))[0] == 0
+    for value in (low - 0.5, high + 0.5):
+        with pytest.raises(SystemExit):
+            main(["timeline", "toe-touch", option, str(value)])
+        assert f"must be between {low} and {high}" in capsys.readouterr().err
+
+
+def test_the_voice_rate_has_one_default():
+    args = build_parser().parse_args(["say", "hello"])
+    assert args.rate == DEFAULT_RATE == VoiceSettings().rate

@@ -22,13 +22,14 @@ from stretch_desktop.speech.speaker import NullSpeaker
 from stretch_desktop.storage.history import History
 from stretch_desktop.ui.app import app_icon, make_application
 from stretch_desktop.ui.main_window import MainWindow
+from stretch_desktop.ui.preferences import LivePreferences
 from stretch_desktop.ui.session_controller import SessionController
 from stretch_desktop.ui.settings import UiPreferences
 from stretch_desktop.ui.ticker import ManualTicker
 from stretch_desktop.ui.tray import Tray
 
 
-def main(out: Path) -> int:
+def main(out: Path, size: tuple[int, int]) -> int:
     out.mkdir(parents=True, exist_ok=True)
     app = make_application()
     clock = FakeClock(1_000_000)
@@ -37,8 +38,8 @@ def main(out: Path) -> int:
     history = History(Path(scratch.name) / "history.sqlite3")
     controller = SessionController(clock, NullSpeaker(), ManualTicker, history=history)
     library = load_library()
-    window = MainWindow(controller, library.routines, UiPreferences())
-    window.resize(1280, 800)
+    window = MainWindow(controller, library.routines, LivePreferences(UiPreferences()))
+    window.resize(*size)
     window.show()
     ticker = controller.ticker
     assert isinstance(ticker, ManualTicker)
@@ -86,7 +87,8 @@ def main(out: Path) -> int:
     advance_to(lambda s: s.elapsed_ms >= s.phase.start_ms + 9000)
     shoot("4-rest")
     # Closing the window mid-session on a desktop with a tray: keep going, stop, or cancel.
-    window.tray = Tray(window, app_icon())
+    Tray(controller, window, app_icon(), parent=window)
+    window.keeps_going_in_tray = True
 
     def shoot_dialog() -> None:
         dialog = app.activeModalWidget()
@@ -100,8 +102,7 @@ def main(out: Path) -> int:
 
     QTimer.singleShot(300, shoot_dialog)
     window.close()
-    controller.skip()
-    advance_to(lambda s: s.state.value == "finished")
+    advance_to(lambda s: s.state.value == "finished")  # to the end: "Session complete"
     shoot("6-done")
     window.show_history()
     shoot("7-history")
@@ -112,4 +113,7 @@ def main(out: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")))
+    # tools/screenshots.py [FOLDER] [WIDTHxHEIGHT]: the README's pictures are 1280x800.
+    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
+    width, height = (int(n) for n in (sys.argv[2] if len(sys.argv) > 2 else "1280x800").split("x"))
+    sys.exit(main(folder, (width, height)))

@@ -11,25 +11,37 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from stretch_desktop.core.loader import RoutineError
+from stretch_desktop.core.pacing import (
+    BREATH_MAX_S,
+    BREATH_MIN_S,
+    LEAD_IN_MAX_S,
+    LEAD_IN_MIN_S,
+    BreathCues,
+    Pacing,
+)
 from stretch_desktop.core.routine import Routine, Side
-from stretch_desktop.core.timeline import BreathCues, Preferences, Timeline, compile_routine
-from stretch_desktop.library import UnknownRoutine, load_library, read_routine_file, resolve
+from stretch_desktop.core.timeline import Timeline, compile_routine
+from stretch_desktop.core.timetext import clock_text, tenths_text
+from stretch_desktop.library import (
+    UnknownRoutine,
+    history_path,
+    load_library,
+    read_routine_file,
+    resolve,
+)
+from stretch_desktop.speech.voice import DEFAULT_RATE
 
 PROG = "stretch-desktop"
 
 
 def _seconds(ms: int) -> float:
+    """Machine-readable seconds (the JSON forms): exact to the millisecond, not for reading."""
     return round(ms / 1000, 3)
-
-
-def _clock(ms: int) -> str:
-    minutes, seconds = divmod(round(ms / 1000), 60)
-    return f"{minutes}:{seconds:02d}"
 
 
 def _routine_summary(routine: Routine, timeline: Timeline) -> dict[str, Any]:
@@ -66,9 +78,11 @@ def timeline_json(timeline: Timeline) -> dict[str, Any]:
 
 
 def timeline_text(timeline: Timeline) -> str:
+    """The table a person reads; times follow the window's rule (core/timetext.py), so a cue
+    listed here at 0:07 is the one the window shows at 0:07."""
     routine = timeline.routine
     lines = [
-        f"{routine.title}  ({_clock(timeline.total_ms)}, {len(timeline.steps)} steps)",
+        f"{routine.title}  ({clock_text(timeline.total_ms)}, {len(timeline.steps)} steps)",
         f"Source: {routine.source}",
         "",
         f"{'#':>3} {'step':>4} {'start':>6} {'length':>7}  {'kind':<9} {'pose':<34} "
@@ -77,18 +91,19 @@ def timeline_text(timeline: Timeline) -> str:
     for phase in timeline.phases:
         side = phase.side.value if phase.side else ""
         breaths = "" if phase.breaths is None else str(phase.breaths)
+        length = tenths_text(phase.duration_ms)
         lines.append(
-            f"{phase.index:>3} {phase.step:>4} {_clock(phase.start_ms):>6} "
-            f"{phase.duration_ms / 1000:>6.1f}s  {phase.kind.value:<9} {phase.pose.name[:34]:<34} "
+            f"{phase.index:>3} {phase.step:>4} {clock_text(phase.start_ms):>6} "
+            f"{length:>6}s  {phase.kind.value:<9} {phase.pose.name[:34]:<34} "
             f"{side:<5} {breaths}"
         )
         for cue in phase.cues:
-            lines.append(f"{'':>15}{_clock(cue.at_ms):>6}  {cue.kind.value:<12} {cue.text}")
+            lines.append(f"{'':>15}{clock_text(cue.at_ms):>6}  {cue.kind.value:<12} {cue.text}")
     return "\n".join(lines)
 
 
-def _preferences(args: argparse.Namespace) -> Preferences:
-    return Preferences(
+def _pacing(args: argparse.Namespace) -> Pacing:
+    return Pacing(
         inhale_ms=round(args.inhale * 1000),
         exhale_ms=round(args.exhale * 1000),
         lead_in_ms=round(args.lead_in * 1000),
@@ -97,7 +112,9 @@ def _preferences(args: argparse.Namespace) -> Preferences:
     )
 
 
-def _positive(low: float, high: float) -> Any:
+def _positive(low: float, high: float) -> Callable[[str], float]:
+    """An argparse type: a number from ``low`` to ``high``, or a message saying what is wrong."""
+
     def parse(text: str) -> float:
         try:
             value = float(text)
@@ -118,19 +135,21 @@ def _report(problems: Sequence[object]) -> None:
 def cmd_routines(args: argparse.Namespace) -> int:
     library = load_library()
     _report(library.problems)
-    rows = []
+    rows: list[dict[str, Any]] = []
+    lengths: list[int] = []
     for routine in library.routines:
         timeline = compile_routine(routine)
         rows.append(
             {**_routine_summary(routine, timeline), "poses": [pose.name for pose in routine.poses]}
         )
+        lengths.append(timeline.total_ms)
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
-        for row in rows:
+        for row, total_ms in zip(rows, lengths, strict=True):
             count = len(row["poses"])
             poses = f"{count} pose{'' if count == 1 else 's'}"
-            length = _clock(round(row["total_s"] * 1000))
+            length = clock_text(total_ms)
             print(f"{row['id']:<32} {length:>6}  {poses:>8}  {row['title']}")
     return 0
 
@@ -144,7 +163,7 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     except UnknownRoutine as error:
         print(f"{PROG}: {error.args[0]}", file=sys.stderr)
         return 1
-    timeline = compile_routine(routine, _preferences(args))
+    timeline = compile_routine(routine, _pacing(args))
     if args.json:
         print(json.dumps(timeline_json(timeline), indent=2, ensure_ascii=False))
     else:
@@ -217,23 +236,24 @@ def cmd_say(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from stretch_desktop.library import user_data_dir
     from stretch_desktop.storage.history import History, HistoryUnavailable
 
     try:
-        history = History(user_data_dir() / "history.sqlite3")
+        history = History(history_path())
     except HistoryUnavailable as error:
         print(f"{PROG}: history unavailable: {error}", file=sys.stderr)
         return 1
     if history.notice:
         print(f"{PROG}: {history.notice}", file=sys.stderr)
-    sessions = [record.public() for record in history.sessions()]
+    records = history.sessions()
     history.close()
     if args.json:
-        print(json.dumps(sessions, indent=2, ensure_ascii=False))
+        print(json.dumps([record.public() for record in records], indent=2, ensure_ascii=False))
         return 0
-    for row in sessions:
-        minutes = _clock(round(row["active_s"] * 1000))
+    for record in records:
+        row = record.public()
+        # From the stored seconds, not the JSON's (rounded to a tenth): the window does the same.
+        minutes = clock_text(round(record.active_s * 1000))
         print(
             f"{row['started_at']}  {row['status']:<11} {minutes:>6}  "
             f"{row['steps_done']} done, {row['steps_skipped']} skipped  {row['title']}"
@@ -288,24 +308,24 @@ def build_parser() -> argparse.ArgumentParser:
     timeline = commands.add_parser("timeline", help="show the timed phases and cues of a routine")
     timeline.add_argument("routine", metavar="ROUTINE", help="a routine id or a .toml file")
     timeline.add_argument("--json", action="store_true", help="machine-readable output")
-    defaults = Preferences()
+    defaults = Pacing()
     timeline.add_argument(
         "--inhale",
-        type=_positive(1, 15),
+        type=_positive(BREATH_MIN_S, BREATH_MAX_S),
         default=defaults.inhale_ms / 1000,
         metavar="S",
         help="seconds per inhale (default %(default)s)",
     )
     timeline.add_argument(
         "--exhale",
-        type=_positive(1, 15),
+        type=_positive(BREATH_MIN_S, BREATH_MAX_S),
         default=defaults.exhale_ms / 1000,
         metavar="S",
         help="seconds per exhale (default %(default)s)",
     )
     timeline.add_argument(
         "--lead-in",
-        type=_positive(3, 60),
+        type=_positive(LEAD_IN_MIN_S, LEAD_IN_MAX_S),
         default=defaults.lead_in_ms / 1000,
         metavar="S",
         help="seconds before each pose (default %(default)s)",
@@ -321,7 +341,9 @@ def build_parser() -> argparse.ArgumentParser:
     say = commands.add_parser("say", help="speak TEXT with the session's voice and report timings")
     say.add_argument("text", nargs="+", metavar="TEXT")
     say.add_argument("--voice", help="a voice id (default: the synthesiser's)")
-    say.add_argument("--rate", type=int, default=170, help="words a minute (default 170)")
+    say.add_argument(
+        "--rate", type=int, default=DEFAULT_RATE, help="words a minute (default %(default)s)"
+    )
     say.set_defaults(handler=cmd_say)
 
     history = commands.add_parser("history", help="past sessions, newest first")

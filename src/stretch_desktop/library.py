@@ -30,6 +30,12 @@ def user_routines_dir() -> Path:
     return user_data_dir() / "routines"
 
 
+def history_path() -> Path:
+    """The session history database: one path for the window and ``stretch-desktop history``,
+    so the command line always lists the sessions the window kept."""
+    return user_data_dir() / "history.sqlite3"
+
+
 def read_routine_file(path: Path) -> Routine:
     """Load one routine file; any failure, including I/O, is a :class:`RoutineError`."""
     name = str(path)

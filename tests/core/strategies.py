@@ -2,6 +2,7 @@
 
 from hypothesis import strategies as st
 
+from stretch_desktop.core.pacing import BreathCues, Pacing
 from stretch_desktop.core.routine import (
     Amount,
     Block,
@@ -13,7 +14,6 @@ from stretch_desktop.core.routine import (
     Routine,
     Side,
 )
-from stretch_desktop.core.timeline import BreathCues, Preferences
 
 POSES = (
     Pose("both", "Both", "both", ("Do it.",)),
@@ -64,7 +64,7 @@ routines = st.builds(
     steps=st.lists(st.one_of(pose_steps, blocks), min_size=1, max_size=6).map(tuple),
 )
 preferences = st.builds(
-    Preferences,
+    Pacing,
     inhale_ms=st.integers(1000, 8000),
     exhale_ms=st.integers(1000, 8000),
     lead_in_ms=st.integers(3000, 15000),

@@ -1,13 +1,18 @@
 """The session engine: its state table, its use of the clock, and its events."""
 
+import ast
+import inspect
+
 import pytest
 
+import stretch_desktop.core.engine as engine_module
 from stretch_desktop.core.clock import FakeClock
 from stretch_desktop.core.engine import (
     MAX_POLL_GAP_MS,
     TRANSITIONS,
     Command,
     IllegalCommand,
+    Internal,
     SessionEngine,
     State,
 )
@@ -24,10 +29,11 @@ from stretch_desktop.core.events import (
     StepEnded,
     StepOutcome,
 )
-from stretch_desktop.core.timeline import CueKind, PhaseKind, Preferences, compile_routine
+from stretch_desktop.core.pacing import Pacing
+from stretch_desktop.core.timeline import CueKind, PhaseKind, compile_routine
 from tests.core.routines import small
 
-PREFS = Preferences(lead_in_ms=5000, speech_ms=lambda text: 1000)
+PREFS = Pacing(lead_in_ms=5000, speech_ms=lambda text: 1000)
 
 
 @pytest.fixture
@@ -71,11 +77,59 @@ def call(engine, command):
     }[command]()
 
 
-def test_table_defines_every_state_and_command_pair():
-    assert set(TRANSITIONS) == {(s, c) for s in State for c in Command}
+def test_table_names_every_state_and_trigger_pair():
+    triggers = [*Command, *Internal]
+    assert set(TRANSITIONS) == {(s, t) for s in State for t in triggers}
+    assert len(TRANSITIONS) == len(State) * len(triggers)
 
 
-@pytest.mark.parametrize(("state", "command"), sorted(TRANSITIONS, key=str))
+def _state_assignments(tree):
+    """(function name, line) of every assignment to ``<anything>._state`` in ``tree``."""
+    found = []
+    for function in ast.walk(tree):
+        if isinstance(function, ast.FunctionDef):
+            for node in ast.walk(function):
+                if (
+                    isinstance(node, ast.Attribute)
+                    and node.attr == "_state"
+                    and isinstance(node.ctx, ast.Store | ast.Del)
+                ):
+                    found.append((function.name, node.lineno))
+    return found
+
+
+def test_the_state_is_assigned_in_one_place_besides_init():
+    """Every state change goes through the one method that reads the table."""
+    tree = ast.parse(inspect.getsource(engine_module))
+    names = [name for name, _ in _state_assignments(tree)]
+    assert sorted(names) == ["__init__", "_move"]
+    lookups = [
+        function.name
+        for function in ast.walk(tree)
+        if isinstance(function, ast.FunctionDef)
+        for node in ast.walk(function)
+        if isinstance(node, ast.Name) and node.id == "TRANSITIONS"
+    ]
+    assert lookups == ["_next_state"], "the table is read in one place"
+    moves = [
+        function.name
+        for function in ast.walk(tree)
+        if isinstance(function, ast.FunctionDef) and function.name == "_move"
+        for node in ast.walk(function)
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "_next_state"
+    ]
+    assert moves == ["_move"], "the one assignment takes its value from the table"
+
+
+def test_the_assignment_check_would_see_a_second_assignment():
+    """The walk above is not vacuous: a hand-made state change, even in a tuple, is caught."""
+    tree = ast.parse("def f(self):\n    self._state, self._x = 1, 2\n")
+    assert _state_assignments(tree) == [("f", 2)]
+
+
+@pytest.mark.parametrize(
+    ("state", "command"), sorted((k for k in TRANSITIONS if k[1] in Command), key=str)
+)
 def test_each_pair_does_what_the_table_says(engine, clock, state, command):
     to_state(engine, clock, state)
     before = engine.snapshot()
@@ -211,13 +265,78 @@ def test_seeking_while_paused_stays_paused_and_announces_on_resume(engine, clock
     assert any(isinstance(e, CueDue) and e.cue.kind is CueKind.ANNOUNCE for e in events)
 
 
-def test_skipping_the_last_step_completes_the_session(engine, clock):
+def test_skipping_the_last_step_ends_the_session_but_nothing_run_is_not_completed(engine):
     engine.start()
     engine.jump(len(engine.timeline.steps) - 1)
     events = engine.skip()
     assert engine.state is State.FINISHED
-    assert any(isinstance(e, CueDue) and e.cue.kind is CueKind.COMPLETE for e in events)
-    assert events[-1] == Finished(True, engine.timeline.total_ms)
+    assert not any(isinstance(e, CueDue) and e.cue.kind is CueKind.COMPLETE for e in events)
+    assert events[-1] == Finished(False, engine.timeline.total_ms)
+
+
+class _Rows(dict):
+    """The table, noting every row the engine reads."""
+
+    def __init__(self, table):
+        super().__init__(table)
+        self.read = []
+
+    def __getitem__(self, key):
+        self.read.append(key)
+        return super().__getitem__(key)
+
+
+@pytest.mark.parametrize("paused", [False, True], ids=["running", "paused"])
+def test_skipping_past_the_last_step_finishes_through_the_table(engine, clock, paused, monkeypatch):
+    """The skip row keeps the state, then the END row finishes: two rows, both read."""
+    engine.start()
+    engine.jump(len(engine.timeline.steps) - 1)
+    if paused:
+        engine.pause()
+    state = State.PAUSED if paused else State.RUNNING
+    rows = _Rows(TRANSITIONS)
+    monkeypatch.setattr(engine_module, "TRANSITIONS", rows)
+    events = engine.skip()
+    assert engine.state is State.FINISHED
+    assert isinstance(events[-1], Finished)
+    assert rows.read[-2:] == [(state, Command.SKIP), (state, Internal.END)]
+    assert engine.poll() == []  # and nothing more happens
+
+
+@pytest.mark.parametrize("paused", [False, True], ids=["running", "paused"])
+def test_the_table_not_the_code_decides_where_the_end_leads(engine, clock, paused, monkeypatch):
+    """Change the END row and the engine follows it: no state is decided beside the table."""
+    state = State.PAUSED if paused else State.RUNNING
+    monkeypatch.setitem(TRANSITIONS, (state, Internal.END), None)
+    engine.start()
+    engine.jump(len(engine.timeline.steps) - 1)
+    if paused:
+        engine.pause()
+    with pytest.raises(IllegalCommand, match=f"cannot end while {state.value}"):
+        engine.skip()
+
+
+@pytest.mark.parametrize("state", list(State))
+def test_a_stall_pauses_only_a_running_session(engine, clock, state):
+    to_state(engine, clock, state)
+    engine.poll()
+    clock.advance(MAX_POLL_GAP_MS + 1)
+    events = engine.poll()
+    expected = TRANSITIONS[(state, Internal.STALL)]
+    assert engine.state is (state if expected is None else expected)
+    assert [type(e) for e in events] == ([] if expected is None else [Paused])
+
+
+@pytest.mark.parametrize("state", list(State))
+def test_time_reaching_the_end_finishes_only_a_running_session(engine, clock, state):
+    to_state(engine, clock, state)
+    events = run(engine, clock, engine.timeline.total_ms + 1000)
+    expected = TRANSITIONS[(state, Internal.END)]
+    if state is State.PAUSED:  # a paused session's time does not move: END cannot come
+        assert (engine.state, events) == (State.PAUSED, [])
+    else:
+        assert engine.state is (state if expected is None else expected)
+        assert any(isinstance(e, Finished) for e in events) == (expected is not None)
 
 
 def test_running_to_the_end_finishes_with_every_step_done(engine, clock):

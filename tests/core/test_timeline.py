@@ -2,12 +2,11 @@
 
 import pytest
 
+from stretch_desktop.core.pacing import BreathCues, Pacing
 from stretch_desktop.core.routine import Side
 from stretch_desktop.core.timeline import (
-    BreathCues,
     CueKind,
     PhaseKind,
-    Preferences,
     Priority,
     beat_at,
     breath_at,
@@ -16,7 +15,7 @@ from stretch_desktop.core.timeline import (
 from stretch_desktop.core.words import number_words, seconds_words
 from tests.core.routines import small
 
-QUIET = Preferences(breath_cues=BreathCues.OFF, speech_ms=lambda text: 1000)
+QUIET = Pacing(breath_cues=BreathCues.OFF, speech_ms=lambda text: 1000)
 
 
 def cues_of(timeline, kind):
@@ -38,7 +37,7 @@ def test_sides_blocks_expand_in_the_compiler_right_then_left():
 
 
 def test_first_side_is_a_preference():
-    timeline = compile_routine(small(), Preferences(first_side=Side.LEFT))
+    timeline = compile_routine(small(), Pacing(first_side=Side.LEFT))
     assert timeline.steps[1].side is Side.LEFT
     assert timeline.steps[3].side is Side.RIGHT
 
@@ -107,14 +106,14 @@ def test_contract_relax_alternates_press_and_release_phases():
 def test_breath_cues_are_a_preference(setting, count):
     """The 30 s fold at 6 s a breath holds five whole breaths (ten cues); the halfway cue at
     15 s would talk over the exhale cue at 14.5 s, so that one keeps quiet."""
-    timeline = compile_routine(small(), Preferences(breath_cues=setting))
+    timeline = compile_routine(small(), Pacing(breath_cues=setting))
     hold = timeline.phases[1]
     assert len([c for c in hold.cues if c.kind is CueKind.BREATH]) == count
 
 
 def test_a_long_announcement_gets_a_longer_lead_in():
     """Measured speech lengths, when known, stretch the lead-in so nothing talks over the count."""
-    slow = Preferences(speech_ms=lambda text: 4000 if "lunge" in text.lower() else 500)
+    slow = Pacing(speech_ms=lambda text: 4000 if "lunge" in text.lower() else 500)
     timeline = compile_routine(small(), slow)
     fold, lunge = (timeline.phases[s.first_phase] for s in timeline.steps[:2])
     assert fold.duration_ms == 5000
@@ -136,7 +135,7 @@ def test_priorities_keep_announcements_and_drop_stale_small_cues():
 
 
 def test_breath_pacer_follows_the_breath_pattern():
-    prefs = Preferences(inhale_ms=2000, exhale_ms=4000)
+    prefs = Pacing(inhale_ms=2000, exhale_ms=4000)
     timeline = compile_routine(small(), prefs)
     rest = next(p for p in timeline.phases if p.kind is PhaseKind.REST)
     start = rest.start_ms

@@ -4,8 +4,6 @@ import subprocess
 
 import pytest
 
-from tests.e2e.test_crash_and_resume import App, env, history  # noqa: F401 (env: a fixture)
-
 PLAYER = ["--dest=org.mpris.MediaPlayer2.StretchDesktop", "/org/mpris/MediaPlayer2"]
 
 
@@ -20,14 +18,14 @@ def dbus_send(address, *arguments):
 
 
 @pytest.fixture
-def app_on_bus(env, bus_address):  # noqa: F811
-    env["DBUS_SESSION_BUS_ADDRESS"] = bus_address
-    app = App(env, "--routine", "e2e", "--start", "--mute")
-    yield app
-    app.kill()
+def app_on_bus(env, bus_address, launch):
+    env["DBUS_SESSION_BUS_ADDRESS"] = bus_address  # launch reads env when it starts an app
+    return launch("--routine", "e2e", "--start", "--mute")
 
 
-def test_dbus_send_play_pause_pauses_and_resumes_the_running_app(app_on_bus, bus_address, env):  # noqa: F811
+def test_dbus_send_play_pause_pauses_and_resumes_the_running_app(
+    app_on_bus, bus_address, env, history
+):
     app = app_on_bus
     app.wait_for("MPRIS: ready on the session bus")
     app.wait_for("journal: session 1 started")

@@ -3,10 +3,8 @@
 import subprocess
 import sys
 
-from tests.e2e.test_crash_and_resume import env, launch  # noqa: F401 - fixtures
 
-
-def test_a_second_launch_hands_over_its_routine_and_exits(env, launch):  # noqa: F811
+def test_a_second_launch_hands_over_its_routine_and_exits(env, launch):
     first = launch()
     first.wait_for("listening for other launches")
     second = subprocess.run(
@@ -22,7 +20,7 @@ def test_a_second_launch_hands_over_its_routine_and_exits(env, launch):  # noqa:
     first.kill()
 
 
-def test_a_socket_left_by_a_crashed_app_is_replaced(launch):  # noqa: F811
+def test_a_socket_left_by_a_crashed_app_is_replaced(launch):
     crashed = launch()
     crashed.wait_for("listening for other launches")
     crashed.kill()  # SIGKILL: its socket file stays behind

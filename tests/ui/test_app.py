@@ -7,9 +7,9 @@ import pytest
 
 from stretch_desktop.cli import build_parser
 from stretch_desktop.core.engine import State
-from stretch_desktop.library import user_data_dir
+from stretch_desktop.library import user_data_dir, user_routines_dir
 from stretch_desktop.storage.history import History
-from stretch_desktop.ui.app import APP_ID, after_show, app_icon, build_window, make_application
+from stretch_desktop.ui.app import APP_ID, after_show, app_icon, build, make_application
 from tests.core.routines import SMALL
 
 
@@ -21,12 +21,12 @@ def window_for(qtbot):
     def make(*argv):
         make_application()
         args = build_parser().parse_args(list(argv))
-        window = build_window(args)
-        window.confirm = lambda title, question: True
-        after_show(window, args)  # what run() does once the window is up
-        window.controller.ticker.stop()
-        made.append(window)
-        return window
+        launch = build(args)
+        launch.window.dialogs.confirm = lambda title, question: True
+        after_show(launch, args)  # what run() does once the window is up
+        launch.controller.ticker.stop()
+        made.append(launch.window)
+        return launch.window
 
     yield make
     for window in made:
@@ -45,7 +45,7 @@ def test_routine_and_start_begin_a_session_at_once(window_for):
     window = window_for("--routine", "toe-touch", "--start", "--mute")
     assert window.controller.engine.state is State.RUNNING
     assert window.controller.engine.timeline.routine.id == "toe-touch"
-    assert window.mute_button.isChecked()
+    assert window.session_page.mute_button.isChecked()
     window.controller.stop()
 
 
@@ -53,7 +53,7 @@ def test_a_routine_file_is_added_to_the_list(window_for, tmp_path):
     path = tmp_path / "mine.toml"
     path.write_text(SMALL)
     window = window_for("--routine", str(path))
-    assert window.selected_routine().id == "small"
+    assert window.choose_page.selected_routine().id == "small"
     assert window.controller.engine is None  # chosen, not started
 
 
@@ -62,7 +62,7 @@ def test_an_unknown_or_broken_routine_is_a_notice_not_a_crash(window_for, tmp_pa
     broken.write_text("id = 3\n")
     window = window_for("--routine", str(broken), "--start")
     assert window.controller.engine is None
-    notice = window.choose_page.findChild(type(window.pose_meta), "notice")
+    notice = window.notices
     assert f"{broken}:1: id: must be text" in notice.text()
 
 
@@ -78,7 +78,7 @@ def test_an_unusable_data_folder_turns_history_off_with_a_notice(window_for, tmp
     monkeypatch.setenv("XDG_DATA_HOME", str(blocker))
     window = window_for("--routine", "toe-touch", "--start", "--mute")
     assert window.controller.history is None
-    notice = window.choose_page.findChild(type(window.pose_meta), "notice")
+    notice = window.notices
     assert "History is off for this run" in notice.text()
     assert window.controller.engine.state is State.RUNNING  # the session goes on
     window.controller.stop()
@@ -102,16 +102,30 @@ def test_quitting_while_the_resume_question_is_open_offers_it_again_next_time(qt
     db.close()
     make_application()
     args = build_parser().parse_args(["--routine", "toe-touch", "--start", "--mute"])
-    window = build_window(args)
+    launch = build(args)
+    window = launch.window
 
     def quit_while_asking(title, question):
         window.controller.shutdown()  # what the app's aboutToQuit does meanwhile
         return False
 
-    window.confirm = quit_while_asking
+    window.dialogs.confirm = quit_while_asking
     with caplog.at_level(logging.INFO):
-        after_show(window, args)
+        after_show(launch, args)
     assert window.controller.engine is None  # --start waits for an app that is not quitting
     window.close()
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
     assert [r.id for r in History(path).abandoned()] == [crashed]
+
+
+def test_notices_show_above_the_session_page_when_start_skips_the_choose_page(window_for):
+    """A broken routine file is a notice on whatever page is current, not only the first one."""
+    folder = user_routines_dir()
+    folder.mkdir(parents=True)
+    (folder / "broken.toml").write_text("id = 3\n")
+    window = window_for("--routine", "toe-touch", "--start", "--mute")
+    assert window.pages.currentWidget() is window.session_page
+    assert not window.notices.isHidden()
+    assert "Skipped" in window.notices.text()
+    assert "broken.toml:1: id: must be text" in window.notices.text()
+    window.controller.stop()

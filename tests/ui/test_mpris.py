@@ -6,7 +6,10 @@ signals. The window runs on a fake clock; ``dbus-send`` runs as a child process 
 keeps Qt's event loop turning, because the player answers from the GUI thread.
 """
 
+import re
+import shlex
 import subprocess
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QObject, Slot
@@ -14,7 +17,6 @@ from PySide6.QtDBus import QDBusConnection
 
 from stretch_desktop.core.engine import State
 from stretch_desktop.ui.mpris import BUS_NAME, OBJECT_PATH, PLAYER_INTERFACE, MprisService
-from tests.ui.test_window import Harness
 
 APP_ID = "org.stretchdesktop.StretchDesktop"
 
@@ -35,9 +37,8 @@ def connect(bus_address):
 
 
 @pytest.fixture
-def player(qtbot, tmp_path, connect, bus_address):
-    ui = Harness(qtbot, tmp_path)
-    service = MprisService(ui.window, connect("app"), APP_ID)
+def player(ui, connect, bus_address):
+    service = MprisService(ui.controller, ui.window, connect("app"), APP_ID, parent=ui.window)
     assert service.publish()
     ui.service = service
     ui.address = bus_address
@@ -101,7 +102,7 @@ def test_dbus_send_play_pause_pauses_and_resumes_a_running_session(player):
     player.run(2000)
     call(player, "PlayPause")
     assert player.controller.engine.state is State.PAUSED
-    assert player.window.play_button.text() == "Resume"
+    assert player.session.play_button.text() == "Resume"
     assert 'string "Paused"' in get(player, "PlaybackStatus")
     player.clock.advance(60_000)  # a long pause moves nothing on
     call(player, "PlayPause")
@@ -192,7 +193,7 @@ def test_volume_zero_mutes_like_the_mute_button(player):
     )  # fmt: skip
     assert code == 0, out
     assert player.controller.muted
-    assert player.window.mute_button.isChecked()
+    assert player.session.mute_button.isChecked()
     assert "double 0" in get(player, "Volume")
 
 
@@ -206,10 +207,10 @@ def test_raise_brings_back_a_hidden_window(player):
     assert APP_ID in get(player, "DesktopEntry", "org.mpris.MediaPlayer2")
 
 
-def test_a_second_app_on_the_same_bus_takes_an_instance_name(player, qtbot, tmp_path, connect):
+def test_a_second_app_on_the_same_bus_takes_an_instance_name(player, make_ui, connect):
     player.start("toe-touch")
-    other = Harness(qtbot, tmp_path / "other")
-    service = MprisService(other.window, connect("other"), APP_ID)
+    other = make_ui()
+    service = MprisService(other.controller, other.window, connect("other"), APP_ID)
     assert service.publish()
     other.start("toe-touch")
     assert service.owned
@@ -220,11 +221,10 @@ def test_a_second_app_on_the_same_bus_takes_an_instance_name(player, qtbot, tmp_
     service.withdraw()
 
 
-def test_without_a_session_bus_the_app_says_so_and_runs_on(qtbot, tmp_path, caplog):
-    ui = Harness(qtbot, tmp_path)
+def test_without_a_session_bus_the_app_says_so_and_runs_on(ui, caplog):
     dead = QDBusConnection.connectToBus("unix:path=/nonexistent/bus", "dead")
     try:
-        service = MprisService(ui.window, dead, APP_ID)
+        service = MprisService(ui.controller, ui.window, dead, APP_ID)
         assert not service.publish()
     finally:
         QDBusConnection.disconnectFromBus("dead")
@@ -232,3 +232,16 @@ def test_without_a_session_bus_the_app_says_so_and_runs_on(qtbot, tmp_path, capl
     ui.start("toe-touch")
     ui.run(1000)
     assert ui.controller.engine.state is State.RUNNING
+
+
+def test_the_readme_try_it_command_pauses_the_running_session(player):
+    """The README's command, run as printed (on the test's own bus instead of --session)."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    command = re.search(r"Try it:\s*`(dbus-send[^`]+)`", readme).group(1)
+    words = [f"--bus={player.address}" if w == "--session" else w for w in shlex.split(command)]
+    player.start("toe-touch")
+    process = subprocess.Popen(words, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    player.qtbot.waitUntil(lambda: player.controller.engine.state is State.PAUSED, timeout=10_000)
+    player.qtbot.waitUntil(lambda: process.poll() is not None, timeout=10_000)
+    process.communicate()
+    assert process.returncode == 0

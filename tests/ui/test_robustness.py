@@ -10,8 +10,9 @@ from stretch_desktop.core.engine import MAX_POLL_GAP_MS, State
 from stretch_desktop.library import builtin_routines, user_routines_dir
 from stretch_desktop.speech.speaker import RecordingSpeaker
 from stretch_desktop.storage.history import History
-from stretch_desktop.ui.history_view import summary_text
 from stretch_desktop.ui.main_window import MainWindow
+from stretch_desktop.ui.pages.history import summary_text
+from stretch_desktop.ui.preferences import LivePreferences
 from stretch_desktop.ui.session_controller import SessionController
 from stretch_desktop.ui.settings import Settings, UiPreferences
 from stretch_desktop.ui.ticker import ManualTicker
@@ -23,10 +24,10 @@ def make_window(qtbot, tmp_path):
     def make(history=None):
         clock = FakeClock(1_000)
         controller = SessionController(clock, RecordingSpeaker(), ManualTicker, history=history)
-        window = MainWindow(controller, builtin_routines(), UiPreferences())
-        window.confirm = lambda title, question: True
+        window = MainWindow(controller, builtin_routines(), LivePreferences(UiPreferences()))
+        window.dialogs.confirm = lambda title, question: True
         window.told = []
-        window.inform = lambda title, text: window.told.append(text)
+        window.dialogs.inform = lambda title, text: window.told.append(text)
         qtbot.addWidget(window)
         window.clock = clock
         return window
@@ -67,7 +68,7 @@ def test_importing_a_broken_routine_names_file_line_and_field_and_copies_nothing
     window = make_window()
     broken = tmp_path / "broken.toml"
     broken.write_text(SMALL.replace("cycles = 2", "cycles = 0"))
-    assert window.import_routine(broken) is None
+    assert window.choose_page.import_file(broken) is None
     (message,) = window.told
     assert message.startswith(f"{broken}:")
     assert "steps[2].cycles: must be between 1 and 30, not 0" in message
@@ -78,11 +79,11 @@ def test_importing_a_good_routine_copies_lists_and_selects_it(make_window, tmp_p
     window = make_window()
     good = tmp_path / "mine.toml"
     good.write_text(SMALL)
-    routine = window.import_routine(good)
+    routine = window.choose_page.import_file(good)
     assert routine.id == "small"
     assert (user_routines_dir() / "small.toml").read_text() == SMALL
-    assert window.selected_routine().id == "small"
-    assert window.routine_list.count() == 6
+    assert window.choose_page.selected_routine().id == "small"
+    assert window.choose_page.routine_list.count() == 6
 
 
 def test_sessions_appear_in_the_history_view(make_window, tmp_path):
@@ -131,8 +132,8 @@ def test_a_sleep_pauses_and_the_window_says_why(make_window):
     window.clock.advance(MAX_POLL_GAP_MS + 1)
     window.controller.ticker.tick()
     assert window.controller.engine.state is State.PAUSED
-    assert "slept" in window.pause_label.text()
-    assert "Nothing was skipped" in window.pause_label.text()
+    assert "slept" in window.session_page.pause_label.text()
+    assert "Nothing was skipped" in window.session_page.pause_label.text()
     assert window.windowTitle().startswith("Paused")
 
 

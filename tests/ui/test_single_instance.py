@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from stretch_desktop.ui import single_instance, single_instance_qt
+from stretch_desktop.ui import instance_protocol, single_instance, single_instance_qt
 
 
 @pytest.fixture(params=["unix", "qt"])
@@ -19,7 +19,7 @@ def transport(request, tmp_path, monkeypatch):
 
 
 def test_a_request_reaches_the_running_instance(transport, qtbot, tmp_path):
-    name = single_instance.server_name("org.example.Test", tmp_path)
+    name = instance_protocol.server_name("org.example.Test", tmp_path)
     server = transport.InstanceServer(name)
     with qtbot.waitSignal(server.received, timeout=5000) as got:
         assert transport.hand_over(name, {"routine": "toe-touch", "start": True})
@@ -28,7 +28,7 @@ def test_a_request_reaches_the_running_instance(transport, qtbot, tmp_path):
 
 
 def test_no_instance_means_no_hand_over(transport, tmp_path):
-    assert not transport.hand_over(single_instance.server_name("org.example.None", tmp_path), {})
+    assert not transport.hand_over(instance_protocol.server_name("org.example.None", tmp_path), {})
 
 
 def test_the_unix_socket_is_this_user_s_and_goes_with_the_server(qtbot, tmp_path, monkeypatch):

@@ -6,15 +6,13 @@ from stretch_desktop.core.engine import State
 from stretch_desktop.ui.app import app_icon
 from stretch_desktop.ui.presenter import clock_text
 from stretch_desktop.ui.session_controller import HIDDEN_TICK_MS, VISIBLE_TICK_MS
-from stretch_desktop.ui.tray import Notifier, Tray
-from tests.ui.test_window import Harness
+from stretch_desktop.ui.tray import Tray
 
 
 @pytest.fixture
-def ui(qtbot, tmp_path):
-    ui = Harness(qtbot, tmp_path)
+def ui(ui):
     ui.choices = []
-    ui.window.ask_close = lambda: ui.choices.pop(0) if ui.choices else "stop"
+    ui.window.dialogs.ask_close = lambda: ui.choices.pop(0) if ui.choices else "stop"
     ui.notified = []
     ui.window.notify = lambda title, text: ui.notified.append((title, text)) or True
     return ui
@@ -23,7 +21,8 @@ def ui(qtbot, tmp_path):
 @pytest.fixture
 def tray_ui(ui):
     """As on a desktop with a tray (offscreen Qt has none, but the icon and menu still work)."""
-    ui.window.tray = Tray(ui.window, app_icon())
+    ui.tray = Tray(ui.controller, ui.window, app_icon(), parent=ui.window)
+    ui.window.keeps_going_in_tray = True
     return ui
 
 
@@ -38,7 +37,7 @@ def test_closing_mid_session_can_keep_going_in_the_tray(tray_ui):
     assert 0 < ui.ticker.interval_ms <= HIDDEN_TICK_MS  # only the voice needs it now
     ui.run(1000)
     assert ui.snapshot.elapsed_ms == 2000
-    ui.window.tray.show_action.trigger()
+    ui.tray.show_action.trigger()
     assert ui.window.isVisible()
     assert ui.ticker.interval_ms == VISIBLE_TICK_MS
 
@@ -68,7 +67,7 @@ def test_without_a_tray_closing_mid_session_only_offers_to_stop(ui):
 
 def test_the_tray_menu_follows_the_session_and_drives_it(tray_ui):
     ui = tray_ui
-    tray = ui.window.tray
+    tray = ui.tray
     assert not tray.pause_action.isEnabled()  # nothing to pause yet
     ui.start("seven-stretches-for-back-pain")
     assert tray.pause_action.isEnabled()
@@ -123,28 +122,3 @@ def test_a_stopped_session_is_not_notified(ui):
     ui.start("toe-touch")
     ui.controller.stop()
     assert ui.notified == []
-
-
-def test_without_a_tray_notify_send_carries_the_notification(qtbot, tmp_path, monkeypatch):
-    record = tmp_path / "notified.txt"
-    fake = tmp_path / "bin" / "notify-send"
-    fake.parent.mkdir()
-    # Written whole, then renamed: the test never reads half a file. (PATH has only this.)
-    fake.write_text(
-        f'#!/bin/sh\nprintf "%s\\n" "$@" > "{record}.part" && /bin/mv "{record}.part" "{record}"\n'
-    )
-    fake.chmod(0o755)
-    monkeypatch.setenv("PATH", str(fake.parent))
-    assert Notifier(None, "/icons/app.svg").notify("Session complete", "Toe touch: 0:30")
-    qtbot.waitUntil(record.exists, timeout=5000)
-    lines = record.read_text().splitlines()
-    assert lines[-2:] == ["Session complete", "Toe touch: 0:30"]
-    assert "--icon=/icons/app.svg" in lines
-    assert "--app-name=Stretch Desktop" in lines
-
-
-def test_with_nothing_to_notify_through_it_says_so_and_carries_on(tmp_path, monkeypatch, caplog):
-    monkeypatch.setenv("PATH", str(tmp_path))
-    caplog.set_level("INFO")
-    assert not Notifier(None, None).notify("Session complete", "…")
-    assert "not notified" in caplog.text

@@ -1,85 +1,26 @@
 """The window driven as a person drives it: buttons, keys, double-clicks; time on a fake clock."""
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 
-from stretch_desktop.core.clock import FakeClock
 from stretch_desktop.core.engine import State
 from stretch_desktop.core.events import StepOutcome
-from stretch_desktop.core.timeline import BreathCues, PhaseKind, Preferences
-from stretch_desktop.library import builtin_routines
-from stretch_desktop.speech.speaker import RecordingSpeaker
-from stretch_desktop.ui.main_window import MainWindow
+from stretch_desktop.core.timeline import PhaseKind
 from stretch_desktop.ui.pose_list_model import CURRENT_ROLE, OUTCOME_ROLE
-from stretch_desktop.ui.presenter import clock_text
-from stretch_desktop.ui.session_controller import HIDDEN_TICK_MS, VISIBLE_TICK_MS, SessionController
-from stretch_desktop.ui.settings import Settings, UiPreferences
-from stretch_desktop.ui.ticker import ManualTicker
-
-PACE = Preferences(
-    inhale_ms=2500,
-    exhale_ms=3500,
-    lead_in_ms=5000,
-    breath_cues=BreathCues.OFF,
-    speech_ms=lambda text: 1000,
-)
-
-
-class Harness:
-    def __init__(self, qtbot, tmp_path):
-        self.clock = FakeClock(1_000_000)
-        self.speaker = RecordingSpeaker()
-        self.controller = SessionController(self.clock, self.speaker, ManualTicker)
-        store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-        self.window = MainWindow(
-            self.controller, builtin_routines(), UiPreferences(pacing=PACE), Settings(store)
-        )
-        self.window.confirm = lambda title, question: self.answer
-        self.answer = True
-        qtbot.addWidget(self.window)
-        self.window.resize(1100, 720)
-        self.window.show()
-        qtbot.waitExposed(self.window)
-        self.qtbot = qtbot
-
-    @property
-    def ticker(self):
-        return self.controller.ticker
-
-    @property
-    def snapshot(self):
-        return self.controller.snapshot()
-
-    def run(self, ms, step=100):
-        for _ in range(ms // step):
-            self.clock.advance(step)
-            self.ticker.tick()
-
-    def start(self, routine_id):
-        assert self.window.select_routine(routine_id)
-        self.qtbot.mouseClick(self.window.start_button, Qt.MouseButton.LeftButton)
-
-    def key(self, key):
-        self.qtbot.keyClick(self.window, key)
-
-    def row(self, index, role):
-        return self.window.pose_model.index(index).data(role)
-
-
-@pytest.fixture
-def ui(qtbot, tmp_path):
-    return Harness(qtbot, tmp_path)
+from stretch_desktop.ui.presenter import left_text
+from stretch_desktop.ui.session_controller import HIDDEN_TICK_MS, VISIBLE_TICK_MS
+from tests.ui.conftest import PACE
 
 
 def test_start_by_button_shows_the_first_pose_and_runs(ui):
     ui.start("toe-touch")
     assert ui.window.pages.currentWidget() is ui.window.session_page
     assert ui.controller.engine.state is State.RUNNING
-    assert ui.window.pose_name.text() == "Standing Toe Touch"
+    assert ui.session.pose_name.text() == "Standing Toe Touch"
     assert ui.ticker.active
     assert ui.ticker.interval_ms == VISIBLE_TICK_MS
-    assert ui.window.caption.text().startswith("Toe touch. Thirty seconds.")
+    assert ui.session.caption.text().startswith("Toe touch. Thirty seconds.")
     assert ui.speaker.said[0][0].startswith("Toe touch. Thirty seconds.")
 
 
@@ -90,14 +31,14 @@ def test_space_pauses_and_resumes_and_the_title_says_so(ui):
     assert ui.controller.engine.state is State.PAUSED
     assert not ui.ticker.active, "a paused session must not tick"
     assert ui.window.windowTitle().startswith("Paused · Standing Toe Touch")
-    assert ui.window.play_button.text() == "Resume"
-    assert ui.window.pacer.view.title == "Paused"
+    assert ui.session.play_button.text() == "Resume"
+    assert ui.session.pacer.view.title == "Paused"
     ui.clock.advance(30_000)
     ui.key(Qt.Key.Key_Space)
     assert ui.controller.engine.state is State.RUNNING
     assert ui.snapshot.elapsed_ms == 2000
     assert ui.window.windowTitle().startswith("Standing Toe Touch · ")
-    assert ui.window.play_button.text() == "Pause"
+    assert ui.session.play_button.text() == "Pause"
 
 
 def test_the_title_follows_the_pose_and_the_time_left_in_it(ui):
@@ -109,7 +50,7 @@ def test_the_title_follows_the_pose_and_the_time_left_in_it(ui):
 
 def test_skip_by_button_and_by_keys_moves_on_and_marks_skipped(ui):
     ui.start("seven-stretches-for-back-pain")
-    ui.qtbot.mouseClick(ui.window.skip_button, Qt.MouseButton.LeftButton)
+    ui.qtbot.mouseClick(ui.session.skip_button, Qt.MouseButton.LeftButton)
     assert ui.snapshot.step.index == 1
     ui.key(Qt.Key.Key_Right)
     assert ui.snapshot.step.index == 2
@@ -117,7 +58,7 @@ def test_skip_by_button_and_by_keys_moves_on_and_marks_skipped(ui):
     assert ui.snapshot.step.index == 3
     assert [ui.row(i, OUTCOME_ROLE) for i in range(3)] == [StepOutcome.SKIPPED] * 3
     assert ui.row(3, CURRENT_ROLE)
-    assert ui.window.pose_name.text() == "Lizard Pose"
+    assert ui.session.pose_name.text() == "Lizard Pose"
 
 
 def test_previous_by_button_and_by_keys(ui):
@@ -130,7 +71,7 @@ def test_previous_by_button_and_by_keys(ui):
     assert ui.snapshot.elapsed_ms == ui.snapshot.step.start_ms
     ui.key(Qt.Key.Key_P)  # at its start: P goes to the one before
     assert ui.snapshot.step.index == 1
-    ui.qtbot.mouseClick(ui.window.previous_button, Qt.MouseButton.LeftButton)
+    ui.qtbot.mouseClick(ui.session.previous_button, Qt.MouseButton.LeftButton)
     assert ui.snapshot.step.index == 0
 
 
@@ -160,14 +101,14 @@ def test_pose_list_ticks_finished_steps_and_highlights_the_current_one(ui):
 
 def test_double_click_or_enter_in_the_pose_list_jumps_there(ui):
     ui.start("seven-stretches-for-back-pain")
-    view = ui.window.pose_list
-    rect = view.visualRect(ui.window.pose_model.index(5))
+    view = ui.session.pose_list
+    rect = view.visualRect(ui.session.pose_model.index(5))
     # A real double-click: press and release, then the double-click press and its release.
     ui.qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     ui.qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert ui.snapshot.step.index == 5
     view.setFocus()
-    view.setCurrentIndex(ui.window.pose_model.index(7))
+    view.setCurrentIndex(ui.session.pose_model.index(7))
     ui.qtbot.keyClick(view, Qt.Key.Key_Return)
     assert ui.snapshot.step.index == 7
     assert ui.row(6, OUTCOME_ROLE) is StepOutcome.SKIPPED
@@ -179,35 +120,35 @@ def test_the_pacer_breathes_with_the_engine(ui):
         ui.run(100)
     start = ui.snapshot.phase.start_ms
     ui.run(start + 1200 - ui.snapshot.elapsed_ms)  # 1.2 s into the first 2.5 s inhale
-    view = ui.window.pacer.view
+    view = ui.session.pacer.view
     assert (view.title, view.detail) == ("Inhale", "Breath 1 of 10")
     assert 0.3 < view.size < 0.7
     ui.run(1300)  # 2.5 s: the inhale is complete, the shape at its largest
-    assert ui.window.pacer.view.size == pytest.approx(1.0)
+    assert ui.session.pacer.view.size == pytest.approx(1.0)
     ui.run(1200)  # 3.7 s: exhaling, the shape shrinking
-    view = ui.window.pacer.view
+    view = ui.session.pacer.view
     assert view.title == "Exhale"
     assert 0.5 < view.size < 0.9
     ui.run(2300)  # 6.0 s: the second breath begins
-    assert ui.window.pacer.view.detail == "Breath 2 of 10"
+    assert ui.session.pacer.view.detail == "Breath 2 of 10"
 
 
 def test_flows_show_the_beat_and_contract_relax_shows_press_and_release(ui):
     ui.start("seven-stretches-for-back-pain")
     supine = next(s for s in ui.controller.engine.timeline.steps if s.pose.id == "supine-hamstring")
-    ui.window.controller.jump(supine.index)
+    ui.controller.jump(supine.index)
     titles = set()
     while ui.snapshot.step.index == supine.index:
-        titles.add(ui.window.pacer.view.title)
+        titles.add(ui.session.pacer.view.title)
         ui.run(500)
     assert {"Press", "Release"} <= titles
-    ui.window.controller.stop()
+    ui.controller.stop()
     ui.window.choose_another()
     ui.start("lunge-flow-for-hamstrings")
     while ui.snapshot.phase.kind is not PhaseKind.FLOW:
         ui.run(100)
     ui.run(3100)
-    assert (ui.window.pacer.view.title, ui.window.pacer.view.detail) == ("Sway in", "1 of 10")
+    assert (ui.session.pacer.view.title, ui.session.pacer.view.detail) == ("Sway in", "1 of 10")
 
 
 def test_esc_asks_before_stopping_and_no_keeps_going(ui):
@@ -220,7 +161,7 @@ def test_esc_asks_before_stopping_and_no_keeps_going(ui):
     ui.key(Qt.Key.Key_Escape)
     assert ui.controller.engine.state is State.FINISHED
     assert ui.window.pages.currentWidget() is ui.window.done_page
-    assert ui.window.done_title.text() == "Session stopped"
+    assert ui.window.done_page.title.text() == "Session stopped"
 
 
 def test_the_done_screen_sums_up_and_again_restarts(ui):
@@ -229,15 +170,17 @@ def test_the_done_screen_sums_up_and_again_restarts(ui):
     ui.key(Qt.Key.Key_Space)
     ui.clock.advance(60_000)  # a pause is not stretching time
     ui.key(Qt.Key.Key_Space)
-    ui.key(Qt.Key.Key_Right)  # skip the toe touch
-    ui.run(ui.controller.engine.timeline.total_ms)
+    second = ui.controller.engine.timeline.steps[1]
+    ui.run(second.start_ms - ui.snapshot.elapsed_ms + 100)
+    ui.key(Qt.Key.Key_Right)  # skip the closing stand: more than half was done
+    ui.run(1000)
     assert ui.window.pages.currentWidget() is ui.window.done_page
-    assert ui.window.done_title.text() == "Session complete"
-    summary = ui.window.done_summary.text()
+    assert ui.window.done_page.title.text() == "Session complete"
+    summary = ui.window.done_page.summary.text()
     assert "Poses done: 1 of 2, 1 skipped" in summary
     assert not ui.ticker.active
     assert ui.speaker.said[-1][0] == "Session complete. Well done."
-    ui.qtbot.mouseClick(ui.window.again_button, Qt.MouseButton.LeftButton)
+    ui.qtbot.mouseClick(ui.window.done_page.again_button, Qt.MouseButton.LeftButton)
     assert ui.controller.engine.state is State.RUNNING
     assert ui.snapshot.elapsed_ms == 0
 
@@ -246,13 +189,13 @@ def test_mute_key_mutes_the_speaker_and_captions_carry_on(ui):
     ui.start("toe-touch")
     ui.key(Qt.Key.Key_M)
     assert ui.speaker.muted
-    assert ui.window.mute_button.isChecked()
+    assert ui.session.mute_button.isChecked()
     said = len(ui.speaker.said)
     three = ui.controller.engine.timeline.phases[0].cues[1]
     assert three.text == "Three"
     ui.run(three.at_ms + 100)
     assert len(ui.speaker.said) == said
-    assert ui.window.caption.text() == "Three"
+    assert ui.session.caption.text() == "Three"
 
 
 def test_a_minimised_window_ticks_slowly_and_does_not_repaint_the_pacer(ui):
@@ -286,14 +229,13 @@ def test_hidden_it_wakes_when_each_cue_falls_due_so_none_is_late(ui):
 
 
 def test_every_control_has_an_accessible_name_and_a_tooltip_naming_its_key(ui):
-    w = ui.window
     for button, key in (
-        (w.play_button, "Space"),
-        (w.skip_button, "Right"),
-        (w.previous_button, "Left"),
-        (w.stop_button, "Esc"),
-        (w.mute_button, "(M)"),
-        (w.start_button, "Space"),
+        (ui.session.play_button, "Space"),
+        (ui.session.skip_button, "Right"),
+        (ui.session.previous_button, "Left"),
+        (ui.session.stop_button, "Esc"),
+        (ui.session.mute_button, "(M)"),
+        (ui.window.choose_page.start_button, "Space"),
     ):
         assert button.accessibleName()
         assert key in button.toolTip()
@@ -313,7 +255,7 @@ def test_pause_silences_and_resume_briefly_reannounces_the_pose(ui):
     assert ui.speaker.silenced == silenced + 1
     ui.key(Qt.Key.Key_Space)
     assert ui.speaker.said[-1] == ("Calf stretch, right side.", 0)
-    assert ui.window.caption.text() == "Calf stretch, right side."
+    assert ui.session.caption.text() == "Calf stretch, right side."
 
 
 def test_skip_cuts_the_voice_and_announces_the_new_pose(ui):
@@ -335,7 +277,7 @@ def test_resuming_onto_a_fresh_announcement_does_not_say_the_pose_twice(ui):
 
 
 def test_loading_prerenders_every_cue_and_measured_lengths_set_the_lead_in(ui):
-    routine = next(r for r in ui.window.routines if r.id == "toe-touch")
+    routine = next(r for r in ui.window.choose_page.routines if r.id == "toe-touch")
     ui.window.select_routine("toe-touch")
     announcement = "Toe touch. Thirty seconds. Fold from your hips and hold still. No bouncing."
     assert announcement in ui.speaker.prepared  # selecting a routine starts rendering
@@ -369,12 +311,12 @@ def test_minimised_only_the_title_moves_and_the_window_catches_up_when_restored(
     ui.window.showMinimized()
     ui.controller.set_on_screen(False)  # offscreen has no window manager to minimise for real
     first = ui.controller.engine.timeline.steps[0]
-    shown = ui.window.pose_name.text(), ui.window.countdown.text()
+    shown = ui.session.pose_name.text(), ui.session.countdown.text()
     title = ui.window.windowTitle()
     ui.run(first.end_ms + 1000)  # into the second pose
-    assert (ui.window.pose_name.text(), ui.window.countdown.text()) == shown  # not repainted
+    assert (ui.session.pose_name.text(), ui.session.countdown.text()) == shown  # not repainted
     assert ui.window.windowTitle() != title  # the taskbar still counts down
     assert ui.snapshot.step.pose.name in ui.window.windowTitle()
     ui.window.showNormal()
-    assert ui.window.pose_name.text() == ui.snapshot.step.pose.name  # before any tick
-    assert ui.window.time_left.text().startswith(clock_text(ui.snapshot.remaining_ms))
+    assert ui.session.pose_name.text() == ui.snapshot.step.pose.name  # before any tick
+    assert ui.session.time_left.text().startswith(left_text(ui.snapshot.remaining_ms))

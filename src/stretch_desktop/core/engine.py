@@ -2,15 +2,24 @@
 
 Theory of operation
 -------------------
-A session is in one of four states: ``IDLE``, ``RUNNING``, ``PAUSED``, ``FINISHED``. Commands
-(start, pause, resume, skip, previous, jump, stop) move it between them according to one table,
-``TRANSITIONS``, which names every (state, command) pair. A pair that maps to ``None`` is illegal:
-the command raises :class:`IllegalCommand` and the session is left exactly as it was.
+A session is in one of four states: ``IDLE``, ``RUNNING``, ``PAUSED``, ``FINISHED``. What moves
+it is a *trigger*: one of the public commands (start, pause, resume, skip, previous, jump, stop)
+or one of two things the engine notices itself (:class:`Internal`): the session reached its end,
+or polls stalled. One table, ``TRANSITIONS``, names every (state, trigger) pair and the state it
+leads to, and the next state is always looked up there (as h11's ``_state.py`` does): the code
+never decides a state on its own. A pair that maps to ``None`` is illegal: a command raises
+:class:`IllegalCommand` and the session is left exactly as it was.
+
+A skip past the last step is two rows: ``(RUNNING, SKIP)`` stays ``RUNNING`` (the position
+moves), and reaching the end is then ``(RUNNING, END)``, which finishes. Whether the end has been
+reached is settled in one place, however the session got there: running out of time, or a skip
+or jump past the last step, running or paused.
 
 Time is never counted; it is read. While running, session time is
 ``clock now - origin``, where ``origin`` is the clock time at which session time was zero once
-pauses and seeks are accounted for (a pause moves the origin forward by its length, a seek moves
-it to put the chosen step under "now"). A late or missed poll therefore cannot shift the schedule.
+pauses and seeks are accounted for; while not running, session time is held still. A transition
+into or out of ``RUNNING`` converts one form into the other, so a late or missed poll cannot shift
+the schedule.
 
 The timeline is flattened once into *occurrences* (a phase starting, a cue falling due, a step
 ending) in time order. A cursor marks how far they have been handed out. ``poll()`` hands out
@@ -21,6 +30,9 @@ If polls stop for longer than ``MAX_POLL_GAP_MS`` while running (the laptop slep
 hung), the engine does not race through the poses it missed: it pauses at the last polled moment
 and says why.
 
+A session that reached its end counts as completed only if the person actually did it: see
+:func:`counts_as_completed`.
+
 The engine never sleeps, never starts threads and never imports Qt or speech: it is driven.
 """
 
@@ -29,7 +41,7 @@ from __future__ import annotations
 import enum
 import itertools
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeAlias
 
 from stretch_desktop.core.clock import Clock
 from stretch_desktop.core.events import (
@@ -54,6 +66,20 @@ MAX_POLL_GAP_MS: Final = 5_000
 RESTART_WINDOW_MS: Final = 3_000
 """``previous`` within this long of a step's start goes to the step before; later, restarts it."""
 
+COMPLETION_SHARE: Final = 0.5
+"""The share of a routine's length that must actually have been run for it to count as done."""
+
+
+def counts_as_completed(reached_end: bool, run_ms: int, total_ms: int) -> bool:
+    """The one rule for "completed": the done screen's title, history's status, a streak day.
+
+    Reaching the end is not enough, since skipping every pose reaches it in seconds: the time
+    actually run (``run_ms``: pauses excluded, plus any run before a crash-resume) must also be at
+    least ``COMPLETION_SHARE`` of the routine's length. A pose repeated with "previous" counts as
+    time run, so a skipped pose can be made up for.
+    """
+    return reached_end and run_ms >= COMPLETION_SHARE * total_ms
+
 
 class State(enum.Enum):
     IDLE = "idle"
@@ -63,6 +89,8 @@ class State(enum.Enum):
 
 
 class Command(enum.Enum):
+    """What a person (through a caller) asks of the session."""
+
     START = "start"
     PAUSE = "pause"
     RESUME = "resume"
@@ -72,10 +100,23 @@ class Command(enum.Enum):
     STOP = "stop"
 
 
-_I, _R, _P, _F = State.IDLE, State.RUNNING, State.PAUSED, State.FINISHED
+class Internal(enum.Enum):
+    """What moves the session without a command: the engine notices these itself."""
 
-TRANSITIONS: Final[dict[tuple[State, Command], State | None]] = {
-    # state     command            next state (None: illegal)
+    END = "end"
+    """Session time reached the end: it ran out, or a skip or jump went past the last step."""
+    STALL = "stall"
+    """Polls stopped for longer than ``MAX_POLL_GAP_MS`` while running: a sleep or a hang."""
+
+
+Trigger: TypeAlias = Command | Internal
+"""Anything that may change the state: a key of ``TRANSITIONS`` with a state."""
+
+_I, _R, _P, _F = State.IDLE, State.RUNNING, State.PAUSED, State.FINISHED
+_END, _STALL = Internal.END, Internal.STALL
+
+TRANSITIONS: Final[dict[tuple[State, Trigger], State | None]] = {
+    # state     trigger            next state (None: illegal)
     (_I, Command.START): _R,
     (_I, Command.PAUSE): None,
     (_I, Command.RESUME): None,
@@ -83,20 +124,26 @@ TRANSITIONS: Final[dict[tuple[State, Command], State | None]] = {
     (_I, Command.PREVIOUS): None,
     (_I, Command.JUMP): None,
     (_I, Command.STOP): None,
+    (_I, _END): None,  # nothing runs before the start
+    (_I, _STALL): None,
     (_R, Command.START): None,
     (_R, Command.PAUSE): _P,
     (_R, Command.RESUME): None,
-    (_R, Command.SKIP): _R,  # skipping past the last step finishes the session
+    (_R, Command.SKIP): _R,  # the position moves; past the last step, END follows
     (_R, Command.PREVIOUS): _R,
     (_R, Command.JUMP): _R,
     (_R, Command.STOP): _F,
+    (_R, _END): _F,
+    (_R, _STALL): _P,  # pause at the last poll rather than race through what was missed
     (_P, Command.START): None,
     (_P, Command.PAUSE): None,
     (_P, Command.RESUME): _R,
-    (_P, Command.SKIP): _P,  # seeking while paused moves the position and stays paused
+    (_P, Command.SKIP): _P,  # seeking while paused moves the position and stays paused...
     (_P, Command.PREVIOUS): _P,
     (_P, Command.JUMP): _P,
     (_P, Command.STOP): _F,
+    (_P, _END): _F,  # ...unless it went past the last step: nothing is left to pause on
+    (_P, _STALL): None,  # no time passes while paused
     (_F, Command.START): None,
     (_F, Command.PAUSE): None,
     (_F, Command.RESUME): None,
@@ -104,13 +151,21 @@ TRANSITIONS: Final[dict[tuple[State, Command], State | None]] = {
     (_F, Command.PREVIOUS): None,
     (_F, Command.JUMP): None,
     (_F, Command.STOP): None,
+    (_F, _END): None,
+    (_F, _STALL): None,
+}
+
+_SEEK_REASONS: Final = {
+    Command.SKIP: SeekReason.SKIP,
+    Command.PREVIOUS: SeekReason.PREVIOUS,
+    Command.JUMP: SeekReason.JUMP,
 }
 
 
 class IllegalCommand(Exception):
     """A command that the current state does not allow; the session did not change."""
 
-    def __init__(self, state: State, command: Command, detail: str = "") -> None:
+    def __init__(self, state: State, command: Trigger, detail: str = "") -> None:
         self.state = state
         self.command = command
         super().__init__(
@@ -192,8 +247,8 @@ class SessionEngine:
             1 if self._occurrences and self._occurrences[-1][1] == _CUE else 0
         )
         self._state = State.IDLE
-        self._origin_ms = 0  # clock time at which session time was 0 (meaningful while running)
-        self._frozen_ms = 0  # session time while not running
+        self._origin_ms = 0  # while running: clock time at which session time was 0
+        self._frozen_ms = 0  # while not running: session time, held still
         self._cursor = 0
         self._last_poll_ms = clock.now_ms()
         self._pause_reason: PauseReason | None = None
@@ -201,6 +256,7 @@ class SessionEngine:
         self._pending: list[Event] = []
         self._active_before_ms = 0  # running time of earlier stretches between pauses
         self._running_since_ms = 0
+        self._credit_ms = 0  # time run before a crash-resume: counts towards completion only
 
     # --- queries ------------------------------------------------------------------------------
 
@@ -250,37 +306,42 @@ class SessionEngine:
 
     # --- commands -----------------------------------------------------------------------------
 
-    def start(self, at_step: int = 0) -> list[Event]:
-        """Begin, at the first step or (resuming an interrupted session) at ``at_step``."""
+    def start(self, at_step: int = 0, *, credit_ms: int = 0) -> list[Event]:
+        """Begin, at the first step or (resuming an interrupted session) at ``at_step``.
+
+        ``credit_ms`` is the time run before the interruption. It counts towards completing the
+        session (:func:`counts_as_completed`), so a session resumed near its end can still be
+        completed; it is not added to ``Snapshot.active_ms``, which the caller sums with what it
+        carried over itself.
+        """
         now = self._begin(Command.START, at_step)
-        self._state, self._running_since_ms = State.RUNNING, now
-        self._origin_ms = (
-            now - self._timeline.steps[at_step].start_ms if self._timeline.steps else now
-        )
-        self._cursor = self._step_starts[at_step] if self._step_starts else 0
+        if credit_ms < 0:
+            raise IllegalCommand(self._state, Command.START, f"negative credit {credit_ms} ms")
+        steps = self._timeline.steps
+        self._frozen_ms = steps[at_step].start_ms if steps else 0
+        self._cursor = self._step_starts[at_step] if steps else 0
+        self._credit_ms = credit_ms
+        self._move(Command.START, now)
         self._pending.append(Started(self._elapsed_at(now)))
         self._drain(now)
         return self._take()
 
     def pause(self) -> list[Event]:
         now = self._begin(Command.PAUSE)
-        self._freeze(now, PauseReason.USER, lateness_ms=0)
+        self._pause(Command.PAUSE, now, PauseReason.USER, lateness_ms=0)
         return self._take()
 
     def resume(self) -> list[Event]:
         now = self._begin(Command.RESUME)
-        self._state, self._running_since_ms = State.RUNNING, now
-        self._origin_ms = now - self._frozen_ms
-        self._pause_reason = None
-        self._pending.append(Resumed(self._frozen_ms))
+        self._move(Command.RESUME, now)
+        self._pending.append(Resumed(self._elapsed_at(now)))
         self._drain(now)
         return self._take()
 
     def skip(self) -> list[Event]:
         """To the lead-in of the next step (pose or side); past the last one, the end."""
         now = self._begin(Command.SKIP)
-        current = self._current_step(now)
-        self._seek(now, current + 1, SeekReason.SKIP)
+        self._seek(Command.SKIP, now, self._current_step(now) + 1)
         return self._take()
 
     def previous(self) -> list[Event]:
@@ -289,19 +350,82 @@ class SessionEngine:
         current = self._current_step(now)
         into = self._elapsed_at(now) - self._timeline.steps[current].start_ms
         target = current if into > RESTART_WINDOW_MS else max(current - 1, 0)
-        self._seek(now, target, SeekReason.PREVIOUS)
+        self._seek(Command.PREVIOUS, now, target)
         return self._take()
 
     def jump(self, step: int) -> list[Event]:
         """To the lead-in of ``step`` (an index into ``timeline.steps``)."""
         now = self._begin(Command.JUMP, step)
-        self._seek(now, step, SeekReason.JUMP)
+        self._seek(Command.JUMP, now, step)
         return self._take()
 
     def stop(self) -> list[Event]:
         now = self._begin(Command.STOP)
-        self._finish(now, completed=False)
+        self._move(Command.STOP, now)
+        self._pending.append(self._finished(reached_end=False))
         return self._take()
+
+    # --- the state machine --------------------------------------------------------------------
+
+    def _next_state(self, trigger: Trigger) -> State:
+        """The state ``trigger`` leads to from here, by the table; IllegalCommand if none."""
+        following = TRANSITIONS[(self._state, trigger)]
+        if following is None:
+            raise IllegalCommand(self._state, trigger)
+        return following
+
+    def _move(self, trigger: Trigger, at_ms: int) -> None:
+        """Take the table's transition for ``trigger`` at clock time ``at_ms``.
+
+        The only place the state changes. Session time is held as a clock origin while running
+        and as a still position otherwise; crossing into or out of RUNNING converts one form into
+        the other at ``at_ms`` and banks the running time, so the position never jumps and running
+        time is neither lost nor counted twice, whichever trigger did it.
+        """
+        following = self._next_state(trigger)
+        was_running = self._state is State.RUNNING
+        if was_running and following is not State.RUNNING:
+            self._frozen_ms = self._elapsed_at(at_ms)
+            self._active_before_ms = self._active_at(at_ms)
+        elif following is State.RUNNING and not was_running:
+            self._origin_ms = at_ms - self._frozen_ms
+            self._running_since_ms = at_ms
+        if following is not State.PAUSED:
+            self._pause_reason = None
+        self._state = following
+
+    def _settle_end(self, now: int) -> None:
+        """Finish the session if it has reached its end: the one place that decides that.
+
+        The end is reached when every occurrence has been handed out and session time is at the
+        total, however it got there: time ran out (draining), or a skip or jump went past the last
+        step, running or paused (seeking, which then drains).
+        """
+        raw = self._raw_at(now)
+        total = self._timeline.total_ms
+        if self._cursor < len(self._occurrences) or raw < total:
+            return
+        # Time past the end is not activity: the session ended ``past`` ago (a late poll), so it
+        # leaves RUNNING at that moment, not now. Paused, the position is the end: past is 0.
+        past = raw - total
+        self._move(Internal.END, now - past)
+        self._pending.append(self._finished(reached_end=True, lateness_ms=past))
+
+    def _done_enough(self, now: int) -> bool:
+        """Whether the time run by ``now`` would make reaching the end a completed session."""
+        run_ms = self._active_at(now) + self._credit_ms
+        return counts_as_completed(True, run_ms, self._timeline.total_ms)
+
+    def _finished(self, reached_end: bool, lateness_ms: int = 0) -> Finished:
+        """The Finished event, completed or not by the one rule (once out of RUNNING)."""
+        run_ms = self._active_before_ms + self._credit_ms
+        completed = counts_as_completed(reached_end, run_ms, self._timeline.total_ms)
+        return Finished(completed, self._frozen_ms, lateness_ms)
+
+    def _pause(self, trigger: Trigger, at_ms: int, reason: PauseReason, lateness_ms: int) -> None:
+        self._move(trigger, at_ms)
+        self._pause_reason = reason
+        self._pending.append(Paused(reason, self._frozen_ms, lateness_ms))
 
     # --- the machinery ------------------------------------------------------------------------
 
@@ -309,8 +433,7 @@ class SessionEngine:
         """Catch up with the clock, then check the command against the table (and its step)."""
         now = self._clock.now_ms()
         self._advance(now)
-        if TRANSITIONS[(self._state, command)] is None:
-            raise IllegalCommand(self._state, command)
+        self._next_state(command)
         if step is not None and not 0 <= step < max(len(self._timeline.steps), 1):
             raise IllegalCommand(self._state, command, f"no step {step}")
         return now
@@ -324,15 +447,12 @@ class SessionEngine:
             return self._active_before_ms + max(now - self._running_since_ms, 0)
         return self._active_before_ms
 
-    def _stop_running(self, now: int) -> None:
-        """Bank the running time up to ``now`` before the state leaves RUNNING."""
-        if self._state is State.RUNNING:
-            self._active_before_ms = self._active_at(now)
+    def _raw_at(self, now: int) -> int:
+        """Session time at ``now``, not held to the end: a late poll may be past it."""
+        return now - self._origin_ms if self._state is State.RUNNING else self._frozen_ms
 
     def _elapsed_at(self, now: int) -> int:
-        if self._state is State.RUNNING:
-            return min(max(now - self._origin_ms, 0), self._timeline.total_ms)
-        return self._frozen_ms
+        return min(max(self._raw_at(now), 0), self._timeline.total_ms)
 
     def _current_step(self, now: int) -> int:
         return self._timeline.phase_at(self._elapsed_at(now)).step
@@ -342,21 +462,14 @@ class SessionEngine:
         if self._state is State.RUNNING:
             gap = now - self._last_poll_ms
             if gap > MAX_POLL_GAP_MS:
-                self._freeze(self._last_poll_ms, PauseReason.SLEEP, lateness_ms=gap)
+                self._pause(Internal.STALL, self._last_poll_ms, PauseReason.SLEEP, gap)
             else:
                 self._drain(now)
         self._last_poll_ms = now
 
-    def _freeze(self, at_clock_ms: int, reason: PauseReason, lateness_ms: int) -> None:
-        self._frozen_ms = self._elapsed_at(at_clock_ms)
-        self._stop_running(at_clock_ms)
-        self._state = State.PAUSED
-        self._pause_reason = reason
-        self._pending.append(Paused(reason, self._frozen_ms, lateness_ms))
-
     def _drain(self, now: int) -> None:
-        """Hand out every occurrence due by session time at ``now``; finish at the end."""
-        raw = now - self._origin_ms if self._state is State.RUNNING else self._frozen_ms
+        """Hand out every occurrence due by session time at ``now``; then see if it has ended."""
+        raw = self._raw_at(now)
         items = self._occurrences
         while self._cursor < len(items) and items[self._cursor][0] <= raw:
             at, what, payload = items[self._cursor]
@@ -367,19 +480,17 @@ class SessionEngine:
                 self._pending.append(PhaseStarted(payload, at, late))
             elif what == _CUE:
                 assert isinstance(payload, Cue)
+                if payload.kind is CueKind.COMPLETE and not self._done_enough(now):
+                    continue  # skipped through: "Session complete. Well done." would be untrue
                 self._pending.append(CueDue(payload, at, late))
             else:
                 assert isinstance(payload, int)
                 self._outcomes[payload] = StepOutcome.DONE  # even if skipped once, then redone
                 self._pending.append(StepEnded(payload, StepOutcome.DONE, at, late))
-        if self._cursor >= len(items) and raw >= self._timeline.total_ms:
-            # Time past the end is not activity: bank only up to the moment the session ended.
-            self._stop_running(now - (raw - self._timeline.total_ms))
-            self._state, self._pause_reason = State.FINISHED, None
-            self._frozen_ms = self._timeline.total_ms
-            self._pending.append(Finished(True, self._frozen_ms, raw - self._frozen_ms))
+        self._settle_end(now)
 
-    def _seek(self, now: int, target: int, reason: SeekReason) -> None:
+    def _seek(self, command: Command, now: int, target: int) -> None:
+        """Move to the lead-in of step ``target`` (``len(steps)``: the end) for ``command``."""
         steps = self._timeline.steps
         here = self._elapsed_at(now)
         current = self._timeline.phase_at(here).step
@@ -388,22 +499,15 @@ class SessionEngine:
             if self._outcomes[passed] is not StepOutcome.DONE:
                 self._outcomes[passed] = StepOutcome.SKIPPED
                 self._pending.append(StepEnded(passed, StepOutcome.SKIPPED, here))
+        reason = _SEEK_REASONS[command]
         self._pending.append(Seeked(reason, current, min(target, len(steps) - 1), target_ms))
+        self._move(command, now)
         self._cursor = self._step_starts[target] if target < len(steps) else self._end_cursor
         if self._state is State.RUNNING:
             self._origin_ms = now - target_ms
         else:
             self._frozen_ms = target_ms
-        if target >= len(steps) and self._state is State.PAUSED:
-            # Nothing left to pause on: the session is over. (When running, the time run so far
-            # is still being counted: it must not be restarted here.)
-            self._state, self._running_since_ms = State.RUNNING, now
-            self._origin_ms = now - target_ms
-        if self._state is State.RUNNING:
+        if self._state is State.RUNNING or target >= len(steps):
+            # Running, the new step's events fall due at once. Paused, they wait for the resume,
+            # unless the seek went past the last step: the end is reached now.
             self._drain(now)
-
-    def _finish(self, now: int, completed: bool) -> None:
-        self._frozen_ms = self._elapsed_at(now)
-        self._stop_running(now)
-        self._state, self._pause_reason = State.FINISHED, None
-        self._pending.append(Finished(completed, self._frozen_ms))

@@ -87,7 +87,8 @@ class Seeked:
 
 @dataclass(frozen=True, slots=True)
 class Finished:
-    """The session ended: ``completed`` when it reached its end, not when it was stopped."""
+    """The session ended. ``completed`` only if it reached its end *and* enough of it was run
+    (``engine.counts_as_completed``): a stop, or skipping to the end, is not a completion."""
 
     completed: bool
     elapsed_ms: int

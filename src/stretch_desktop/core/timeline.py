@@ -5,7 +5,7 @@ pacer, the speech and the history all read the same timeline, and the engine onl
 and ``sides`` blocks are expanded here, so nothing at run time special-cases them.
 
 Times are integer milliseconds from the start of the session, so sums are exact and two phases
-never overlap by a rounding error. ``compile_routine`` is pure: same routine and preferences, same
+never overlap by a rounding error. ``compile_routine`` is pure: same routine and pacing, same
 timeline.
 """
 
@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 
 from stretch_desktop.core import words
+from stretch_desktop.core.pacing import BreathCues, Pacing
 from stretch_desktop.core.routine import (
     Amount,
     Block,
@@ -68,29 +69,6 @@ class Priority(enum.IntEnum):
 
 
 _HIGH_PRIORITY = frozenset({CueKind.ANNOUNCE, CueKind.SWITCH_SIDES, CueKind.REST, CueKind.COMPLETE})
-
-
-class BreathCues(enum.Enum):
-    OFF = "off"
-    EVERY = "every"
-    FIRST_THREE = "first_three"
-
-
-@dataclass(frozen=True, slots=True)
-class Preferences:
-    """What a person may change about pacing. Defaults: a 6 s breath with a longer exhale."""
-
-    inhale_ms: int = 2500
-    exhale_ms: int = 3500
-    lead_in_ms: int = 5000
-    first_side: Side = Side.RIGHT
-    breath_cues: BreathCues = BreathCues.FIRST_THREE
-    speech_ms: Callable[[str], int] = field(default=words.estimate_speech_ms, compare=False)
-    """How long a cue takes to say: an estimate until the speech layer has measured it."""
-
-    @property
-    def breath_ms(self) -> int:
-        return self.inhale_ms + self.exhale_ms
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +146,7 @@ class TimelineStep:
 @dataclass(frozen=True, slots=True)
 class Timeline:
     routine: Routine
-    preferences: Preferences
+    preferences: Pacing
     phases: tuple[Phase, ...]
     steps: tuple[TimelineStep, ...]
 
@@ -224,7 +202,7 @@ def _expand(routine: Routine, first_side: Side) -> Iterator[_Planned]:
             yield _Planned(step, None, index, False)
 
 
-def _amount_ms(amount: Amount, prefs: Preferences) -> int:
+def _amount_ms(amount: Amount, prefs: Pacing) -> int:
     if amount.breaths is not None:
         return amount.breaths * prefs.breath_ms
     assert amount.seconds is not None
@@ -268,7 +246,7 @@ def _announcement(planned: _Planned, pose: Pose) -> Cue:
 class _Builder:
     """Lays phases end to end; each ``add`` starts where the last one ended."""
 
-    def __init__(self, prefs: Preferences) -> None:
+    def __init__(self, prefs: Pacing) -> None:
         self.prefs = prefs
         self.phases: list[Phase] = []
         self.now_ms = 0
@@ -303,7 +281,7 @@ class _Builder:
         self.now_ms += duration_ms
 
 
-def _prepare_cues(announcement: Cue, prefs: Preferences) -> tuple[int, list[Cue]]:
+def _prepare_cues(announcement: Cue, prefs: Pacing) -> tuple[int, list[Cue]]:
     """The lead-in: long enough for its announcement, a breath of silence and the countdown."""
     needed = prefs.speech_ms(announcement.text) + _GAP_MS + len(_COUNTDOWN) * 1000
     duration = max(prefs.lead_in_ms, needed)
@@ -314,7 +292,7 @@ def _prepare_cues(announcement: Cue, prefs: Preferences) -> tuple[int, list[Cue]
     return duration, [announcement, *countdown]
 
 
-def _hold_cues(step: Hold, duration: int, prefs: Preferences) -> list[Cue]:
+def _hold_cues(step: Hold, duration: int, prefs: Pacing) -> list[Cue]:
     cues: list[Cue] = []
     quiet = range(0)  # while the halfway cue speaks, breath cues keep quiet
     if duration >= _HALFWAY_MIN_MS:
@@ -339,9 +317,9 @@ def _hold_cues(step: Hold, duration: int, prefs: Preferences) -> list[Cue]:
     return cues
 
 
-def compile_routine(routine: Routine, prefs: Preferences | None = None) -> Timeline:
-    """Turn a routine into its timeline for the given preferences."""
-    prefs = prefs or Preferences()
+def compile_routine(routine: Routine, prefs: Pacing | None = None) -> Timeline:
+    """Turn a routine into its timeline for the given pacing."""
+    prefs = prefs or Pacing()
     builder = _Builder(prefs)
     steps: list[TimelineStep] = []
     for step_index, planned in enumerate(_expand(routine, prefs.first_side)):
@@ -460,7 +438,7 @@ class BreathState:
         return eased if self.inhaling else 1 - eased
 
 
-def breath_at(phase: Phase, elapsed_ms: int, prefs: Preferences) -> BreathState:
+def breath_at(phase: Phase, elapsed_ms: int, prefs: Pacing) -> BreathState:
     """The breath at ``elapsed_ms`` (session time) within ``phase``, counted from its start."""
     offset = min(max(elapsed_ms - phase.start_ms, 0), phase.duration_ms)
     number, into = divmod(offset, prefs.breath_ms)

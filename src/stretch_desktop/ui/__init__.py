@@ -31,7 +31,7 @@ def uses_pyside(module: ModuleType) -> bool:
 def _trim_feature_check() -> None:
     feature = sys.modules.get("shibokensupport.feature")
     if feature is not None and callable(getattr(feature, "_mod_uses_pyside", None)):
-        feature._mod_uses_pyside = uses_pyside
+        vars(feature)["_mod_uses_pyside"] = uses_pyside
 
 
 _trim_feature_check()

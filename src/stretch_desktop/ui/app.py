@@ -10,8 +10,10 @@ import argparse
 import json
 import logging
 import os
+import socket
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,12 +26,14 @@ from PySide6.QtWidgets import QApplication
 
 from stretch_desktop.core.clock import MonotonicClock
 from stretch_desktop.core.loader import Problem, RoutineError
-from stretch_desktop.core.routine import Routine, Side
-from stretch_desktop.core.timeline import BreathCues, Preferences, compile_routine
+from stretch_desktop.core.pacing import Pacing
+from stretch_desktop.core.routine import Routine
+from stretch_desktop.core.timeline import compile_routine
 from stretch_desktop.library import (
     APP_NAME,
     Library,
     UnknownRoutine,
+    history_path,
     load_library,
     read_routine_file,
     resolve,
@@ -37,11 +41,13 @@ from stretch_desktop.library import (
 )
 from stretch_desktop.speech.speaker import NullSpeaker, Speaker
 from stretch_desktop.speech.voice import VoiceSettings
+from stretch_desktop.ui.instance_protocol import server_name
 from stretch_desktop.ui.main_window import MainWindow
+from stretch_desktop.ui.preferences import LivePreferences
 from stretch_desktop.ui.presenter import step_label
 from stretch_desktop.ui.session_controller import SessionController
 from stretch_desktop.ui.settings import Settings
-from stretch_desktop.ui.single_instance import InstanceServer, hand_over, server_name
+from stretch_desktop.ui.voice import SpeakerFactory, VoiceSwitch
 
 if TYPE_CHECKING:
     from stretch_desktop.storage.history import History, SessionRecord
@@ -93,9 +99,7 @@ def app_icon() -> QIcon:
     return icon
 
 
-def speaker_factory(
-    cue_log: Path | None, bridge: _StatusBridge
-) -> Callable[[VoiceSettings], Speaker]:
+def speaker_factory(cue_log: Path | None, bridge: _StatusBridge) -> SpeakerFactory:
     cache = platformdirs.user_cache_path(APP_NAME, appauthor=False) / "cues"
 
     def report(status: str) -> None:  # runs on the speech thread
@@ -110,9 +114,26 @@ def speaker_factory(
     return make
 
 
-def build_window(args: argparse.Namespace) -> MainWindow:
+@dataclass
+class Launch:
+    """What the composition root made and wires after the first paint: the window, the library
+    it was built from, the voice switch and what the command line asked to start."""
+
+    window: MainWindow
+    controller: SessionController
+    library: Library
+    voice: VoiceSwitch
+    start_requested: bool
+
+
+def build(args: argparse.Namespace) -> Launch:
     settings = Settings()
-    preferences = settings.load()
+    initial = settings.load()
+    if args.mute:
+        initial = replace(initial, muted=True)
+    preferences = LivePreferences(initial, settings)
+    if args.mute:
+        settings.save(initial)
     library = load_library()
     notices = skipped_files(library.problems)
     if settings.notice:
@@ -132,23 +153,19 @@ def build_window(args: argparse.Namespace) -> MainWindow:
             routines.append(chosen)
         preselect = chosen.id if chosen else None
     bridge = _StatusBridge()
-    make_speaker = speaker_factory(args.cue_log, bridge)
     # The voice and the history start just after the first paint (after_show): neither is
     # needed to show the routines, and together they cost a third of the start-up time.
     controller = SessionController(MonotonicClock(), NullSpeaker("Voice starting…"), QtTicker)
     bridge.setParent(controller)
     bridge.changed.connect(lambda _status: controller.check_voice())
-    window = MainWindow(controller, routines, preferences, settings, notices, make_speaker)
-    if args.mute:
-        window.mute_button.setChecked(True)
+    voice = VoiceSwitch(controller, speaker_factory(args.cue_log, bridge))
+    window = MainWindow(controller, routines, preferences, notices, voice)
     if preselect:
         window.select_routine(preselect)
     window.restore_geometry(settings.geometry())
-    window.library = library
-    window.start_requested = bool(
-        args.start and window.selected_routine() is not None and (args.routine is None or preselect)
-    )
-    return window
+    selected = window.choose_page.selected_routine() is not None
+    start = bool(args.start and selected and (args.routine is None or preselect))
+    return Launch(window, controller, library, voice, start)
 
 
 def skipped_files(problems: list[Problem]) -> list[str]:
@@ -169,7 +186,7 @@ def open_history(notices: list[str]) -> History | None:
     from stretch_desktop.storage.history import History, HistoryUnavailable
 
     try:
-        history = History(user_data_dir() / "history.sqlite3")
+        history = History(history_path())
     except HistoryUnavailable as error:
         log.error("history: %s", error)
         notices.append(f"History is off for this run: {error}. Sessions still work.")
@@ -179,18 +196,11 @@ def open_history(notices: list[str]) -> History | None:
     return history
 
 
-def _preferences_of(record: SessionRecord, fallback: Preferences) -> Preferences:
+def _preferences_of(record: SessionRecord, fallback: Pacing) -> Pacing:
     """The pacing a session was compiled with, so its step numbers mean the same steps."""
     try:
-        saved = json.loads(record.preferences)
-        return Preferences(
-            inhale_ms=int(saved["inhale_ms"]),
-            exhale_ms=int(saved["exhale_ms"]),
-            lead_in_ms=int(saved["lead_in_ms"]),
-            first_side=Side(saved["first_side"]),
-            breath_cues=BreathCues(saved["breath_cues"]),
-        )
-    except (ValueError, KeyError, TypeError):
+        return Pacing.from_json(json.loads(record.preferences))
+    except ValueError:  # not JSON, or not a pacing (json.JSONDecodeError is a ValueError)
         return fallback
 
 
@@ -204,11 +214,12 @@ def _routine_of(record: SessionRecord, library: Library) -> Routine | None:
     return routine
 
 
-def offer_resume(window: MainWindow, policy: str) -> bool:
+def offer_resume(launch: Launch, policy: str) -> bool:
     """After a crash: offer to resume the last session where it stopped. True if resumed."""
     from stretch_desktop.storage.history import HistoryUnavailable
 
-    history = window.controller.history
+    window = launch.window
+    history = launch.controller.history
     if history is None:
         return False
     try:
@@ -218,11 +229,11 @@ def offer_resume(window: MainWindow, policy: str) -> bool:
         newest, *older = abandoned
         for record in older:
             history.mark_interrupted(record.id)
-        routine = _routine_of(newest, window.library)
+        routine = _routine_of(newest, launch.library)
         if routine is None:
             history.mark_interrupted(newest.id)
             return False
-        preferences = _preferences_of(newest, window.preferences.pacing)
+        preferences = _preferences_of(newest, window.preferences.current.pacing)
         steps = compile_routine(routine, preferences).steps
         step = steps[min(max(newest.current_step, 0), len(steps) - 1)]
         log.info("offering to resume session %d at step %d", newest.id, step.index)
@@ -230,7 +241,9 @@ def offer_resume(window: MainWindow, policy: str) -> bool:
             f"Your last session of {routine.title} was interrupted during "
             f"“{step_label(step)}”. Resume it from the start of that pose?"
         )
-        accept = policy == "yes" or (policy == "ask" and window.confirm("Resume session", question))
+        accept = policy == "yes" or (
+            policy == "ask" and window.dialogs.confirm("Resume session", question)
+        )
         if history.closed:  # the app quit while asking: no answer, so ask again next launch
             log.info("quit before an answer: session %d will be offered again", newest.id)
             return False
@@ -243,45 +256,53 @@ def offer_resume(window: MainWindow, policy: str) -> bool:
         return False
     window.select_routine(routine.id)
     window.show_session()
-    window.controller.resume(newest, routine, preferences)
+    launch.controller.resume(newest, routine, preferences)
     return True
 
 
-def after_show(window: MainWindow, args: argparse.Namespace) -> None:
+def after_show(launch: Launch, args: argparse.Namespace) -> None:
     """Once the window is up: the voice and history, then a resume offer, else --start."""
     from stretch_desktop import __version__
 
     QCoreApplication.setApplicationVersion(__version__)
-    if window.make_speaker is not None:
-        window.controller.set_speaker(window.make_speaker(window.preferences.voice))
+    window, controller = launch.window, launch.controller
+    launch.voice.use(window.preferences.current.voice)
     notices: list[str] = []
-    window.controller.set_history(open_history(notices))
+    controller.set_history(open_history(notices))
     window.add_notices(notices)
-    join_desktop(window)
-    resumed = offer_resume(window, args.resume)
-    history = window.controller.history
+    join_desktop(launch)
+    resumed = offer_resume(launch, args.resume)
+    history = controller.history
     if history is not None and history.closed:
         return  # the app quit while the resume question was open: start nothing
-    if not resumed and window.start_requested:
+    if not resumed and launch.start_requested:
         window.start_selected()
 
 
-def join_desktop(window: MainWindow) -> None:
-    """The tray, notifications and media keys (MPRIS), where this desktop offers them."""
-    from stretch_desktop.ui.tray import Notifier, Tray, tray_available
+def join_desktop(launch: Launch) -> None:
+    """The tray, notifications and media keys (MPRIS), where this desktop offers them. Each
+    talks to the controller and to the window's few actions, never to the window's pages."""
+    from stretch_desktop.ui.notifications import DesktopNotifications, Notifier
+    from stretch_desktop.ui.tray import Tray, tray_available
 
+    window, controller = launch.window, launch.controller
     path = icon_path()
     icon = app_icon()  # after the first paint: on X11 it is sent to the window at each size
     QApplication.setWindowIcon(icon)
+    tray = None
     if tray_available():
-        window.tray = Tray(window, icon)
+        tray = Tray(controller, window, icon, parent=window)
+        window.keeps_going_in_tray = True
     else:
         log.info("no system tray: closing the window during a session asks to stop it")
-    window.notify = Notifier(window.tray, str(path) if path else None).notify
+    bus = DesktopNotifications() if sys.platform.startswith("linux") else None
+    notifier = Notifier(tray.show_message if tray else None, str(path) if path else None, bus=bus)
+    window.notify = notifier.notify
+    QCoreApplication.instance().aboutToQuit.connect(notifier.close)  # type: ignore[union-attr]
     if sys.platform.startswith("linux"):
         from stretch_desktop.ui.mpris import MprisService, session_bus
 
-        service = MprisService(window, session_bus(), APP_ID)
+        service = MprisService(controller, window, session_bus(), APP_ID, parent=window)
         if service.publish():
             QCoreApplication.instance().aboutToQuit.connect(service.withdraw)  # type: ignore[union-attr]
 
@@ -296,26 +317,53 @@ def _launch_request(args: argparse.Namespace) -> dict[str, object]:
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = make_application()
+    if hasattr(socket, "AF_UNIX"):
+        from stretch_desktop.ui.single_instance import InstanceServer, hand_over
+    else:  # Windows: named pipes through QtNetwork
+        from stretch_desktop.ui.single_instance_qt import (  # type: ignore[assignment]
+            InstanceServer,
+            hand_over,
+        )
     name = server_name(APP_ID, user_data_dir())
     if hand_over(name, _launch_request(args)):
         log.info("handed over to the running Stretch Desktop")
         print("Stretch Desktop is already running: it has been brought to the front.")
         return 0
     server = InstanceServer(name)
-    window = build_window(args)
+    launch = build(args)
+    window = launch.window
     server.setParent(window)
-    server.received.connect(window.handle_launch)
-    app.aboutToQuit.connect(window.controller.shutdown)
+    server.received.connect(lambda request: handle_launch(launch, request))
+    app.aboutToQuit.connect(launch.controller.shutdown)
     if os.environ.get("STRETCH_DESKTOP_BENCH"):
         from stretch_desktop.ui import bench_hooks
 
-        bench_hooks.install(window)
+        bench_hooks.install(window, launch.controller)
     if args.fullscreen:
         window.showFullScreen()
     else:
         window.show()
-    when_painted(window, lambda: after_show(window, args))
+    when_painted(window, lambda: after_show(launch, args))
     return int(app.exec())
+
+
+def handle_launch(launch: Launch, request: dict[str, object]) -> None:
+    """Another launch of the app asked for this window (and maybe a routine)."""
+    log.info("another launch asked for %s", request)
+    window = launch.window
+    reference = request.get("routine")
+    if not isinstance(reference, str) or not reference:
+        window.bring_to_front()
+        return
+    library = Library(routines=list(window.choose_page.routines))  # imported ones too
+    try:
+        routine = resolve(reference, library)
+    except (RoutineError, UnknownRoutine) as error:
+        problems = error.problems if isinstance(error, RoutineError) else [error.args[0]]
+        window.bring_to_front()
+        window.dialogs.inform("Routine not opened", "\n".join(str(p) for p in problems))
+        return
+    window.open_routine(routine, start=bool(request.get("start")))
 
 
 class _FirstPaint(QObject):

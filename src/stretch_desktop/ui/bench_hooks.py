@@ -17,6 +17,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 from stretch_desktop.ui.main_window import MainWindow
+from stretch_desktop.ui.session_controller import SessionController
 
 
 class _FirstPaint(QObject):
@@ -28,14 +29,13 @@ class _FirstPaint(QObject):
         return False
 
 
-def install(window: MainWindow) -> None:
+def install(window: MainWindow, controller: SessionController) -> None:
     mode = os.environ.get("STRETCH_DESKTOP_BENCH", "")
     if mode == "first-paint":
-        window._bench_filter = _FirstPaint(window)  # type: ignore[attr-defined]
-        window.installEventFilter(window._bench_filter)  # type: ignore[attr-defined]
+        window.installEventFilter(_FirstPaint(window))  # parented: lives as long as the window
     elif mode.startswith("pause-at:"):
         delay = int(mode.split(":", 1)[1])
-        QTimer.singleShot(delay, window.controller.pause)
+        QTimer.singleShot(delay, controller.pause)
     elif mode.startswith("minimise-at:"):
         delay = int(mode.split(":", 1)[1])
         QTimer.singleShot(delay, window.showMinimized)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import ClassInfo, Property, QMetaType, QObject, Slot
 from PySide6.QtDBus import (
@@ -33,9 +33,8 @@ from PySide6.QtDBus import (
 
 from stretch_desktop.core.engine import Snapshot, State
 from stretch_desktop.core.timeline import PhaseKind, Timeline
-
-if TYPE_CHECKING:
-    from stretch_desktop.ui.main_window import MainWindow
+from stretch_desktop.ui.actions import WindowActions
+from stretch_desktop.ui.session_controller import SessionController
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +101,8 @@ def _false(_adaptor: QObject) -> bool:
     return False
 
 
-@ClassInfo(**{"D-Bus Interface": ROOT_INTERFACE})
-class _RootAdaptor(QDBusAbstractAdaptor):
+@ClassInfo(**{"D-Bus Interface": ROOT_INTERFACE})  # type: ignore[arg-type]
+class _RootAdaptor(QDBusAbstractAdaptor):  # type: ignore[operator]
     """org.mpris.MediaPlayer2: who we are, and "bring the window up"."""
 
     def __init__(self, parent: QObject, service: MprisService) -> None:
@@ -134,12 +133,12 @@ class _RootAdaptor(QDBusAbstractAdaptor):
     HasTrackList = Property(bool, _false)
     Identity = Property(str, _identity)
     DesktopEntry = Property(str, _desktop_entry)
-    SupportedUriSchemes = Property("QStringList", _nothing)
-    SupportedMimeTypes = Property("QStringList", _nothing)
+    SupportedUriSchemes = Property("QStringList", _nothing)  # type: ignore[arg-type]
+    SupportedMimeTypes = Property("QStringList", _nothing)  # type: ignore[arg-type]
 
 
-@ClassInfo(**{"D-Bus Interface": PLAYER_INTERFACE})
-class _PlayerAdaptor(QDBusAbstractAdaptor):
+@ClassInfo(**{"D-Bus Interface": PLAYER_INTERFACE})  # type: ignore[arg-type]
+class _PlayerAdaptor(QDBusAbstractAdaptor):  # type: ignore[operator]
     """org.mpris.MediaPlayer2.Player: the buttons, and the state a media widget shows."""
 
     def __init__(self, parent: QObject, service: MprisService) -> None:
@@ -204,8 +203,8 @@ class _PlayerAdaptor(QDBusAbstractAdaptor):
         return self._service.status() != "Stopped"
 
     PlaybackStatus = Property(str, _status)
-    Metadata = Property("QVariantMap", _metadata)
-    Position = Property("qlonglong", _position)
+    Metadata = Property("QVariantMap", _metadata)  # type: ignore[arg-type]
+    Position = Property("qlonglong", _position)  # type: ignore[arg-type]
     Rate = Property(float, _one)
     MinimumRate = Property(float, _one)
     MaximumRate = Property(float, _one)
@@ -222,33 +221,35 @@ class _PlayerAdaptor(QDBusAbstractAdaptor):
 
 
 class MprisService(QObject):
-    """Publishes the window's session on a D-Bus connection and forwards the buttons to it."""
+    """Publishes the controller's session on a D-Bus connection and forwards the buttons to it."""
 
     def __init__(
         self,
-        window: MainWindow,
+        controller: SessionController,
+        window: WindowActions,
         connection: QDBusConnection,
         desktop_entry: str,
         bus_name: str = BUS_NAME,
+        parent: QObject | None = None,
     ) -> None:
-        super().__init__(window)
+        super().__init__(parent)
+        self._controller = controller
         self._window = window
         self._bus = connection
         self._bus_name = bus_name
         self.desktop_entry = desktop_entry
         self._owned = False
-        self._key: tuple[object, ...] | None = None
-        self._last_position = 0
+        self._sent_status = ""
         self._object = QObject(self)  # the adaptors' parent: what the bus sees at OBJECT_PATH
         _RootAdaptor(self._object, self)
         _PlayerAdaptor(self._object, self)
         self._commands: dict[str, Callable[[], None]] = {
             "play-pause": self._play_pause,
             "play": self._play,
-            "pause": window.controller.pause,
-            "stop": window.controller.stop,
-            "next": window.controller.skip,
-            "previous": window.controller.previous,
+            "pause": controller.pause,
+            "stop": controller.stop,
+            "next": controller.skip,
+            "previous": controller.previous,
         }
 
     @property
@@ -269,9 +270,9 @@ class MprisService(QObject):
         if not self._bus.registerObject(OBJECT_PATH, self._object):
             log.warning("MPRIS: could not register %s on the session bus", OBJECT_PATH)
             return False
-        controller = self._window.controller
-        controller.updated.connect(self._on_updated)
-        controller.state_changed.connect(self._on_updated)
+        # Desktops are told of changes of state and track only, never of every tick.
+        self._controller.phase_changed.connect(self._on_changed)
+        self._controller.state_changed.connect(self._on_state_changed)
         log.info("MPRIS: ready on the session bus")
         return True
 
@@ -284,24 +285,23 @@ class MprisService(QObject):
     # --- what the adaptors ask and do ----------------------------------------------------------
 
     def _snapshot(self) -> Snapshot | None:
-        return self._window.controller.snapshot()
+        return self._controller.snapshot()
 
     def status(self) -> str:
         return playback_status(self._snapshot())
 
     def metadata(self) -> dict[str, Any]:
-        engine = self._window.controller.engine
-        return metadata(self._snapshot(), engine.timeline if engine else None)
+        return metadata(self._snapshot(), self._controller.timeline)
 
     def position(self) -> int:
         return position_us(self._snapshot())
 
     def muted(self) -> bool:
-        return self._window.controller.muted
+        return self._controller.muted
 
     def set_muted(self, muted: bool) -> None:
         if muted != self.muted():
-            self._window.toggle_mute()  # the button, the voice and the saved setting together
+            self._window.set_muted(muted)  # the button, the voice and the saved setting together
 
     def raise_window(self) -> None:
         self._window.bring_to_front()
@@ -311,26 +311,24 @@ class MprisService(QObject):
         self._commands[name]()
 
     def _play_pause(self) -> None:
-        self._window.controller.toggle()
+        self._controller.toggle()
 
     def _play(self) -> None:
         snapshot = self._snapshot()
         if snapshot is not None and snapshot.state is not State.RUNNING:
-            self._window.controller.toggle()
+            self._controller.toggle()
 
     # --- keeping desktops up to date -----------------------------------------------------------
 
-    def _on_updated(self, snapshot: Snapshot) -> None:
-        """Called on every tick: signal only what changed (state, track, the buttons)."""
-        position = snapshot.phase_elapsed_ms
-        # "Previous" can restart the phase it is in: for a desktop that is a new track too.
-        restarted = position + 500 < self._last_position
-        self._last_position = position
-        key = (snapshot.state, snapshot.phase.index, snapshot.step.index)
-        if key == self._key and not restarted:
-            return
-        self._key = key
-        active = snapshot.state in (State.RUNNING, State.PAUSED)
+    def _on_state_changed(self, snapshot: Snapshot) -> None:
+        """Every command reports its state; only a new playback status is news to a desktop."""
+        if playback_status(snapshot) != self._sent_status:
+            self._on_changed(snapshot)
+
+    def _on_changed(self, snapshot: Snapshot) -> None:
+        """A new track (phase, or the same one restarted) or a new state: tell the desktop."""
+        self._sent_status = playback_status(snapshot)
+        active = self._controller.in_session
         if active and not self._owned:
             self._acquire()
         if not self._owned:

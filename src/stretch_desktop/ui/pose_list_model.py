@@ -81,18 +81,18 @@ class PoseListDelegate(QStyledItemDelegate):
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
         current = bool(index.data(CURRENT_ROLE))
         outcome = index.data(OUTCOME_ROLE)
-        palette = option.palette  # type: ignore[attr-defined]
-        rect: QRect = option.rect  # type: ignore[attr-defined]
+        palette = option.palette
+        rect: QRect = option.rect
         painter.save()
         if current:
             painter.fillRect(rect, palette.color(QPalette.ColorRole.Highlight))
-        elif option.state & QStyle.StateFlag.State_Selected:  # type: ignore[attr-defined]
+        elif option.state & QStyle.StateFlag.State_Selected:
             painter.fillRect(rect, palette.color(QPalette.ColorRole.AlternateBase))
         role = QPalette.ColorRole.HighlightedText if current else QPalette.ColorRole.Text
         colour = palette.color(role)
         if outcome is not None and not current:
             colour.setAlphaF(0.55)
-        font = QFont(option.font)  # type: ignore[attr-defined]
+        font = QFont(option.font)
         font.setItalic(bool(index.data(REST_ROLE)))
         font.setBold(current)
         font.setStrikeOut(outcome is StepOutcome.SKIPPED and not current)
@@ -122,5 +122,5 @@ class PoseListDelegate(QStyledItemDelegate):
 
     def sizeHint(self, option: QStyleOptionViewItem, index: _Index):  # type: ignore[no-untyped-def]  # noqa: ANN201
         hint = super().sizeHint(option, index)
-        hint.setHeight(max(hint.height(), round(option.fontMetrics.height() * 2.0)))  # type: ignore[attr-defined]
+        hint.setHeight(max(hint.height(), round(option.fontMetrics.height() * 2.0)))
         return hint

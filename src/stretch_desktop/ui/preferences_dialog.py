@@ -16,8 +16,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from stretch_desktop.core.pacing import (
+    BREATH_MAX_S,
+    BREATH_MIN_S,
+    LEAD_IN_MAX_S,
+    LEAD_IN_MIN_S,
+    BreathCues,
+    Pacing,
+)
 from stretch_desktop.core.routine import Side
-from stretch_desktop.core.timeline import BreathCues, Preferences
 from stretch_desktop.speech.voice import VoiceSettings
 from stretch_desktop.ui.settings import UiPreferences
 
@@ -52,9 +59,15 @@ class PreferencesDialog(QDialog):
         self.setWindowTitle("Preferences")
         pacing = prefs.pacing
         form = QFormLayout(self)
-        self.inhale = _seconds(pacing.inhale_ms / 1000, 1, 15, "Seconds per inhale")
-        self.exhale = _seconds(pacing.exhale_ms / 1000, 1, 15, "Seconds per exhale")
-        self.lead_in = _seconds(pacing.lead_in_ms / 1000, 3, 60, "Seconds to get into each pose")
+        self.inhale = _seconds(
+            pacing.inhale_ms / 1000, BREATH_MIN_S, BREATH_MAX_S, "Seconds per inhale"
+        )
+        self.exhale = _seconds(
+            pacing.exhale_ms / 1000, BREATH_MIN_S, BREATH_MAX_S, "Seconds per exhale"
+        )
+        self.lead_in = _seconds(
+            pacing.lead_in_ms / 1000, LEAD_IN_MIN_S, LEAD_IN_MAX_S, "Seconds to get into each pose"
+        )
         self.first_side = QComboBox()
         self.first_side.addItem("Right", Side.RIGHT)
         self.first_side.addItem("Left", Side.LEFT)
@@ -112,7 +125,7 @@ class PreferencesDialog(QDialog):
         form.addRow(buttons)
 
     def preferences(self) -> UiPreferences:
-        pacing = Preferences(
+        pacing = Pacing(
             inhale_ms=round(self.inhale.value() * 1000),
             exhale_ms=round(self.exhale.value() * 1000),
             lead_in_ms=round(self.lead_in.value() * 1000),

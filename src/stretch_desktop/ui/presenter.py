@@ -11,15 +11,20 @@ from dataclasses import dataclass
 
 from stretch_desktop.core.engine import Snapshot, State
 from stretch_desktop.core.events import PauseReason, StepOutcome
+from stretch_desktop.core.pacing import Pacing
 from stretch_desktop.core.timeline import (
     Phase,
     PhaseKind,
-    Preferences,
     Timeline,
     TimelineStep,
     beat_at,
     breath_at,
 )
+
+# Times are written by the one rule in core/timetext.py; the widgets keep importing them from here.
+from stretch_desktop.core.timetext import clock_text as clock_text
+from stretch_desktop.core.timetext import countdown_text as countdown_text
+from stretch_desktop.core.timetext import left_text as left_text
 
 APP_TITLE = "Stretch Desktop"
 
@@ -34,22 +39,10 @@ class PacerView:
     """"breath", "beat", "press", "release", "ready", "rest" or "paused": picks the colour."""
 
 
-def clock_text(ms: int) -> str:
-    """Whole seconds, rounded up (a countdown shows 1 until it reaches 0), as 0:42 or 1:05:00."""
-    seconds = max(0, math.ceil(ms / 1000))
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
-
-
 def length_text(ms: int) -> str:
-    """A length in a list (a routine, a pose), rounded to the nearest second like the CLI's."""
-    return clock_text(round(ms / 1000) * 1000)
-
-
-def countdown_text(ms: int) -> str:
-    """The big number: plain seconds under a minute (easier to read from the floor)."""
-    return str(max(0, math.ceil(ms / 1000))) if ms <= 60_000 else clock_text(ms)
+    """A length in a list (a routine, a pose): a duration, so its completed seconds, as the
+    command line writes it too."""
+    return clock_text(ms)
 
 
 def step_label(step: TimelineStep) -> str:
@@ -62,7 +55,7 @@ def step_detail(step: TimelineStep) -> str:
     return step.amount_text[0].upper() + step.amount_text[1:]
 
 
-def _pacer_for(phase: Phase, elapsed: int, prefs: Preferences, step: TimelineStep) -> PacerView:
+def _pacer_for(phase: Phase, elapsed: int, prefs: Pacing, step: TimelineStep) -> PacerView:
     offset = elapsed - phase.start_ms
     match phase.kind:
         case PhaseKind.PREPARE:
@@ -90,7 +83,7 @@ def _pacer_for(phase: Phase, elapsed: int, prefs: Preferences, step: TimelineSte
     raise AssertionError(phase.kind)  # pragma: no cover - every kind is matched
 
 
-def pacer_view(snapshot: Snapshot, prefs: Preferences) -> PacerView:
+def pacer_view(snapshot: Snapshot, prefs: Pacing) -> PacerView:
     view = _pacer_for(snapshot.phase, snapshot.elapsed_ms, prefs, snapshot.step)
     if snapshot.state is State.PAUSED:
         return PacerView(view.size, "Paused", view.title + " · " + view.detail, "paused")
@@ -125,7 +118,7 @@ def window_title(snapshot: Snapshot | None, routine_title: str | None) -> str:
         return f"Finished: {routine_title} — {APP_TITLE}"
     step = snapshot.step
     side = f", {step.side.value}" if step.side else ""
-    text = f"{step.pose.name}{side} · {clock_text(snapshot.step_remaining_ms)} left — {APP_TITLE}"
+    text = f"{step.pose.name}{side} · {left_text(snapshot.step_remaining_ms)} left — {APP_TITLE}"
     return f"Paused · {text}" if snapshot.state is State.PAUSED else text
 
 

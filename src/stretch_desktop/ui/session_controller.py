@@ -28,14 +28,15 @@ from stretch_desktop.core.events import (
     Finished,
     Paused,
     PauseReason,
+    PhaseStarted,
     Resumed,
     Seeked,
     Started,
     StepEnded,
 )
+from stretch_desktop.core.pacing import Pacing
 from stretch_desktop.core.routine import Routine
 from stretch_desktop.core.timeline import (
-    Preferences,
     Priority,
     Timeline,
     compile_routine,
@@ -44,6 +45,7 @@ from stretch_desktop.core.timeline import (
 )
 from stretch_desktop.core.words import estimate_speech_ms
 from stretch_desktop.speech.speaker import Speaker
+from stretch_desktop.speech.voice import DEFAULT_RATE
 from stretch_desktop.storage.records import HistoryUnavailable, SessionRecord
 from stretch_desktop.ui.ticker import Ticker
 
@@ -76,6 +78,8 @@ class SessionController(QObject):
     state_changed = Signal(object)  # Snapshot, when running/paused/finished changes
     caption = Signal(str)  # the last cue, as text
     finished = Signal(object)  # Summary
+    phase_changed = Signal(object)  # Snapshot: a new phase began, or the same one restarted
+    step_changed = Signal(object)  # Snapshot: a new pose or side is current
     voice_status = Signal(str)  # which voice speaks, or why none does
     history_problem = Signal(str)  # said once: history could not be saved, the session goes on
 
@@ -96,11 +100,13 @@ class SessionController(QObject):
         self._ticker = make_ticker(self.tick)
         self._engine: SessionEngine | None = None
         self._routine: Routine | None = None
-        self._preferences = Preferences()
+        self._preferences = Pacing()
         self._on_screen = True
         self._muted = False
         self._voice_status = speaker.status
-        self.speech_rate = 170
+        self._current_step = -1
+        """The step last announced by ``step_changed``."""
+        self.speech_rate = DEFAULT_RATE
         """Words a minute of the current voice: scales the length estimate of unrendered cues."""
 
     # --- what the window asks -------------------------------------------------------------------
@@ -108,6 +114,16 @@ class SessionController(QObject):
     @property
     def engine(self) -> SessionEngine | None:
         return self._engine
+
+    @property
+    def timeline(self) -> Timeline | None:
+        """The loaded session's timeline (None before the first routine is loaded)."""
+        return self._engine.timeline if self._engine else None
+
+    @property
+    def in_session(self) -> bool:
+        """A session is running or paused: stopping it loses something, so ask first."""
+        return self._engine is not None and self._engine.state in (State.RUNNING, State.PAUSED)
 
     @property
     def ticker(self) -> Ticker:
@@ -151,15 +167,15 @@ class SessionController(QObject):
         measured = self._speaker.measured_ms(text)
         if measured is not None:
             return measured
-        return round(estimate_speech_ms(text) * max(1.0, 170 / max(self.speech_rate, 1)))
+        return round(estimate_speech_ms(text) * max(1.0, DEFAULT_RATE / max(self.speech_rate, 1)))
 
     def prepare(self, timeline: Timeline) -> None:
         """Start rendering a timeline's cues in the background (a routine was selected)."""
         self._speaker.prepare(cue_texts(timeline))
 
-    def load(self, routine: Routine, preferences: Preferences) -> Timeline:
+    def load(self, routine: Routine, preferences: Pacing) -> Timeline:
         """Prepare a fresh session of ``routine`` (stopping any running one)."""
-        if self._engine and self._engine.state in (State.RUNNING, State.PAUSED):
+        if self._engine and self.in_session:
             self._command(self._engine.stop)
         self._routine, self._preferences = routine, preferences
         # Lead-ins stretch to fit their announcement as the voice actually says it.
@@ -169,7 +185,11 @@ class SessionController(QObject):
         self._session_id, self._carried = None, (0, 0, 0.0)
         self._ticker.stop()
         self.loaded.emit(timeline)
-        self.updated.emit(self._engine.snapshot())
+        snapshot = self._engine.snapshot()
+        self._current_step = snapshot.step.index
+        self.step_changed.emit(snapshot)
+        self.phase_changed.emit(snapshot)
+        self.updated.emit(snapshot)
         return timeline
 
     def reload(self) -> None:
@@ -179,9 +199,13 @@ class SessionController(QObject):
 
     # --- commands -------------------------------------------------------------------------------
 
-    def start(self, at_step: int = 0) -> None:
+    def start(self, at_step: int = 0, *, credit_ms: int = 0) -> None:
+        """Start at ``at_step``; ``credit_ms`` is time run before a resume (it counts towards
+        completing the session)."""
         if self._engine:
-            self._command(lambda: self._engine.start(at_step) if self._engine else [])
+            self._command(
+                lambda: self._engine.start(at_step, credit_ms=credit_ms) if self._engine else []
+            )
 
     def toggle(self) -> None:
         """Start, pause or resume: what Space and the play/pause key mean."""
@@ -224,6 +248,21 @@ class SessionController(QObject):
         if self._engine:
             self._command(self._engine.stop)
 
+    def request_stop(self, confirm: Callable[[str, str], bool]) -> bool:
+        """Stop after asking: the voice and the clock wait while the person decides. True if
+        the session was stopped; a session that was running goes on when the answer is no."""
+        engine = self._engine
+        if engine is None or not self.in_session:
+            return False
+        was_running = engine.state is State.RUNNING
+        self.pause()
+        if confirm("Stop session", "Stop this session? Your progress so far is kept."):
+            self.stop()
+            return True
+        if was_running:
+            self.toggle()
+        return False
+
     def set_muted(self, muted: bool) -> None:
         self._muted = muted
         self._speaker.set_muted(muted)
@@ -244,7 +283,7 @@ class SessionController(QObject):
     def set_history(self, history: History | None) -> None:
         self._history = history
 
-    def resume(self, record: SessionRecord, routine: Routine, preferences: Preferences) -> None:
+    def resume(self, record: SessionRecord, routine: Routine, preferences: Pacing) -> None:
         """Carry on an interrupted session at the start of the step it was in."""
         self.load(routine, preferences)
         assert self._engine is not None
@@ -252,7 +291,7 @@ class SessionController(QObject):
         self._session_id = record.id
         self._carried = (record.steps_done, record.steps_skipped, record.active_s)
         log.info("resumed session %d at step %d", record.id, step)
-        self.start(step)
+        self.start(step, credit_ms=round(record.active_s * 1000))
 
     def _journal(self, events: list[Event], snapshot: Snapshot) -> None:
         if not events or self._history is None or self._engine is None:
@@ -273,13 +312,7 @@ class SessionController(QObject):
                         routine.title,
                         routine.origin,
                         len(self._engine.timeline.steps),
-                        {
-                            "inhale_ms": pacing.inhale_ms,
-                            "exhale_ms": pacing.exhale_ms,
-                            "lead_in_ms": pacing.lead_in_ms,
-                            "first_side": pacing.first_side.value,
-                            "breath_cues": pacing.breath_cues.value,
-                        },
+                        pacing.to_json(),
                         at_step=snapshot.step.index,
                     )
                     started = (self._session_id, routine.id)
@@ -346,6 +379,12 @@ class SessionController(QObject):
                     state_change = True
         snapshot = engine.snapshot()
         self._journal(events, snapshot)
+        if any(isinstance(e, PhaseStarted | Seeked | Started) for e in events):
+            # A seek while paused starts no phase, yet the pose on show is another one.
+            self.phase_changed.emit(snapshot)
+            if snapshot.step.index != self._current_step:
+                self._current_step = snapshot.step.index
+                self.step_changed.emit(snapshot)
         if state_change or events or not self._on_screen:
             self._schedule()  # hidden: the wait to the next due time changes at every tick
         self.updated.emit(snapshot)

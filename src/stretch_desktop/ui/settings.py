@@ -14,8 +14,15 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from stretch_desktop.core.pacing import (
+    BREATH_MAX_S,
+    BREATH_MIN_S,
+    LEAD_IN_MAX_S,
+    LEAD_IN_MIN_S,
+    BreathCues,
+    Pacing,
+)
 from stretch_desktop.core.routine import Side
-from stretch_desktop.core.timeline import BreathCues, Preferences
 from stretch_desktop.speech.voice import VoiceSettings
 
 log = logging.getLogger(__name__)
@@ -23,7 +30,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class UiPreferences:
-    pacing: Preferences = field(default_factory=Preferences)
+    pacing: Pacing = field(default_factory=Pacing)
     reduced_motion: bool = False
     muted: bool = False
     voice: VoiceSettings = field(default_factory=VoiceSettings)
@@ -78,11 +85,20 @@ class Settings:
         log.warning("settings: %s", self.notice)
 
     def load(self) -> UiPreferences:
-        s, base = self._store, Preferences()
-        pacing = Preferences(
-            inhale_ms=round(_number(s, "pace/inhale_s", base.inhale_ms / 1000, 1, 15) * 1000),
-            exhale_ms=round(_number(s, "pace/exhale_s", base.exhale_ms / 1000, 1, 15) * 1000),
-            lead_in_ms=round(_number(s, "pace/lead_in_s", base.lead_in_ms / 1000, 3, 60) * 1000),
+        s, base = self._store, Pacing()
+        pacing = Pacing(
+            inhale_ms=round(
+                _number(s, "pace/inhale_s", base.inhale_ms / 1000, BREATH_MIN_S, BREATH_MAX_S)
+                * 1000
+            ),
+            exhale_ms=round(
+                _number(s, "pace/exhale_s", base.exhale_ms / 1000, BREATH_MIN_S, BREATH_MAX_S)
+                * 1000
+            ),
+            lead_in_ms=round(
+                _number(s, "pace/lead_in_s", base.lead_in_ms / 1000, LEAD_IN_MIN_S, LEAD_IN_MAX_S)
+                * 1000
+            ),
             first_side=Side(
                 _choice(s, "pace/first_side", base.first_side.value, {"left", "right"})
             ),

@@ -9,13 +9,13 @@ replaced.
 Plain ``socket`` and a QSocketNotifier rather than QtNetwork's QLocalServer: QtNetwork (and the
 Kerberos libraries it links) was 3.4 MiB of a running session's memory and 8 ms of imports,
 measured (RSS; -X importtime), for one short message per launch. Where Python has no Unix
-sockets (Windows), the QLocalServer version in ``single_instance_qt`` is used instead.
+sockets (Windows), the composition root picks the QLocalServer version in ``single_instance_qt``
+instead; both speak ``instance_protocol``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import getpass
 import json
 import logging
 import os
@@ -25,39 +25,12 @@ from typing import Any, Final
 
 from PySide6.QtCore import QObject, QSocketNotifier, Signal
 
-from stretch_desktop.digest import digest
+from stretch_desktop.ui.instance_protocol import CONNECT_TIMEOUT_MS, MAX_MESSAGE, read_lines
 
 log = logging.getLogger(__name__)
 
-CONNECT_TIMEOUT_MS: Final = 500
-MAX_MESSAGE: Final = 64 * 1024
 _MAX_SOCKET_PATH: Final = 100
 """Unix socket paths must fit in 104 (macOS) or 108 (Linux) bytes."""
-
-
-def server_name(app_id: str, data_dir: Path) -> str:
-    """One instance per user and data folder: another profile (XDG_DATA_HOME) is another app."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # no name for this uid: still one instance per data folder
-        user = "user"
-    folder = digest(str(data_dir.resolve()), 6)
-    return f"{app_id}-{user}-{folder}"
-
-
-def read_lines(data: bytes) -> tuple[list[dict[str, Any]], bytes]:
-    """The complete JSON-object lines in ``data``, and the unfinished rest; other lines are
-    skipped (anything may connect to a local socket, not only our launches)."""
-    messages = []
-    *lines, rest = data.split(b"\n")
-    for line in lines:
-        try:
-            message = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(message, dict):
-            messages.append(message)
-    return messages, rest
 
 
 def socket_path(name: str) -> Path:
@@ -160,10 +133,3 @@ def _remove(listener: socket.socket, path: Path) -> None:
     listener.close()
     with contextlib.suppress(OSError):
         os.unlink(path)
-
-
-if not hasattr(socket, "AF_UNIX"):  # Windows: named pipes through QtNetwork
-    from stretch_desktop.ui import single_instance_qt
-
-    InstanceServer = single_instance_qt.InstanceServer  # type: ignore[misc]
-    hand_over = single_instance_qt.hand_over

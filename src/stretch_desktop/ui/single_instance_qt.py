@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
-from stretch_desktop.ui.single_instance import CONNECT_TIMEOUT_MS, MAX_MESSAGE, read_lines
+from stretch_desktop.ui.instance_protocol import CONNECT_TIMEOUT_MS, MAX_MESSAGE, read_lines
 
 log = logging.getLogger(__name__)
 

@@ -14,12 +14,17 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPalette,
     QPixmap,
+    QResizeEvent,
     QStaticText,
     QTransform,
 )
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from stretch_desktop.ui.presenter import PacerView
+
+WIDTH_SHARE = 0.9
+"""The share of its width that big text may fill: a heading that ran edge to edge (x=22 to 1077
+of 1100) read as cut off; 5 % each side keeps it clear of the frame."""
 
 
 class FitText(QWidget):
@@ -73,8 +78,9 @@ class FitText(QWidget):
         size = max(6.0, box.height() * self._ratio)
         font.setPixelSize(round(size))
         width = QFontMetricsF(font).horizontalAdvance(self._text)
-        if width > box.width() * 0.98:  # too wide: shrink to fit the width instead
-            font.setPixelSize(max(6, int(size * box.width() * 0.98 / width)))
+        room = box.width() * WIDTH_SHARE
+        if width > room:  # too wide: shrink to fit the width instead
+            font.setPixelSize(max(6, int(size * room / width)))
         painter.setFont(font)
         painter.setPen(self.palette().color(self._role))
         painter.drawText(box, int(self._align), self._text)
@@ -276,3 +282,109 @@ class PacerWidget(QWidget):
             painter.drawStaticText(
                 QPointF(centre.x() - size.width() / 2, middle - size.height() / 2), static
             )
+
+
+class FitLabel(QLabel):
+    """Wrapped text that is always shown whole: at its preferred size when it fits, else at the
+    largest smaller size that does (down to ``minimum_px``).
+
+    Nobody on a mat scrolls, so the pose's instructions, the caption and the notices must never
+    sit in a scroll box or be cut off. With ``lines`` the label keeps the height of that many
+    lines at its preferred size, whatever it shows, so the widgets around it never move when a
+    two-line caption gives way to a one-line one.
+    """
+
+    def __init__(self, *, lines: int | None = None, minimum_px: int = 11) -> None:
+        super().__init__()
+        self._lines = lines
+        self._minimum_px = minimum_px
+        self._preferred_px = 14
+        self._fitting = False
+        self.setWordWrap(True)
+        self.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        # With ``lines`` the height is fixed (set with the font); without, the layout decides
+        # the height and the text fits itself into it.
+        vertical = QSizePolicy.Policy.Ignored if lines is None else QSizePolicy.Policy.Fixed
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, vertical)
+        self.setMinimumHeight(1)
+        self._height = 1
+
+    def hasHeightForWidth(self) -> bool:
+        """The layout gives the height; asking the text how tall it wants to be would let a
+        longer text push its neighbours (the layout jump this widget exists to prevent)."""
+        return False
+
+    @property
+    def preferred_px(self) -> int:
+        return self._preferred_px
+
+    def set_lines(self, lines: int) -> None:
+        """Keep the height of ``lines`` lines (a notice bar grows with its notices)."""
+        self._lines = lines
+        self.set_preferred_px(self._preferred_px, self.font().bold())
+
+    def set_preferred_px(self, pixels: int, bold: bool = False) -> None:
+        """The size the text has when there is room (the window's scale for this label)."""
+        self._preferred_px = pixels
+        font = QFont(self.font())
+        font.setPixelSize(pixels)
+        font.setBold(bold)
+        QLabel.setFont(self, font)
+        if self._lines is not None:
+            margins = self.contentsMargins()
+            spacing = QFontMetricsF(font).lineSpacing()
+            self._height = math.ceil(spacing * self._lines) + 2 + margins.top() + margins.bottom()
+            self.setFixedHeight(self._height)
+            self.updateGeometry()
+        self._fit()
+
+    def sizeHint(self) -> QSize:
+        return QSize(super().sizeHint().width(), self._height)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(super().minimumSizeHint().width(), self._height)
+
+    def setText(self, text: str) -> None:
+        if text != self.text():
+            super().setText(text)
+            self._fit()
+
+    def fits(self) -> bool:
+        """Whether the whole text shows at the current size (what the tests check)."""
+        return self._needed_height() <= self.contentsRect().height()
+
+    def _needed_height(self) -> int:
+        margins = self.contentsMargins()
+        width = self.contentsRect().width()
+        return self.heightForWidth(width + margins.left() + margins.right()) - (
+            margins.top() + margins.bottom()
+        )
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        """The largest pixel size from preferred down to the minimum at which the text fits."""
+        if self._fitting or not self.text() or self.contentsRect().height() <= 1:
+            return
+        self._fitting = True
+        try:
+            font = QFont(self.font())
+            low, high = self._minimum_px, self._preferred_px
+            font.setPixelSize(high)
+            QLabel.setFont(self, font)
+            if self.fits():
+                return
+            while low < high:  # the largest size that fits, by halving
+                middle = (low + high + 1) // 2
+                font.setPixelSize(middle)
+                QLabel.setFont(self, font)
+                if self.fits():
+                    low = middle
+                else:
+                    high = middle - 1
+            font.setPixelSize(low)
+            QLabel.setFont(self, font)
+        finally:
+            self._fitting = False

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -17,7 +18,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from stretch_desktop.storage.records import SessionRecord, streak_days, week_minutes
+from stretch_desktop.storage.records import (
+    HistoryUnavailable,
+    SessionRecord,
+    streak_days,
+    week_minutes,
+)
+from stretch_desktop.ui.pages.common import MARGIN, scale_fonts
 from stretch_desktop.ui.presenter import clock_text
 
 _STATUS = {
@@ -29,18 +36,28 @@ _STATUS = {
 
 
 def summary_text(records: list[SessionRecord], today: date) -> str:
-    minutes = round(week_minutes(records, today))
+    minutes = int(week_minutes(records, today))  # completed minutes, as every time is shown
     streak = streak_days(records, today)
     days = "day" if streak == 1 else "days"
     return f"This week: {minutes} min of stretching  ·  Streak: {streak} {days}"
 
 
 class HistoryPage(QWidget):
-    """Paints the records it is given; the window decides when to refresh it."""
+    """Paints the records it reads when shown (``refresh``); it never writes history."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    back_requested = Signal()
+
+    def __init__(
+        self,
+        read: Callable[[], list[SessionRecord] | None],
+        today: Callable[[], date] = date.today,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
+        self._read = read
+        self._today = today
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
         self.heading = QLabel("History")
         self.heading.setObjectName("heading")
         self.summary = QLabel()
@@ -58,6 +75,7 @@ class HistoryPage(QWidget):
         self.back_button = QPushButton("Back")
         self.back_button.setToolTip("Back to the routines (Esc)")
         self.back_button.setAccessibleName("Back to the routines")
+        self.back_button.clicked.connect(lambda _checked=False: self.back_requested.emit())
         row = QHBoxLayout()
         row.addWidget(self.back_button)
         row.addStretch(1)
@@ -66,6 +84,30 @@ class HistoryPage(QWidget):
         layout.addWidget(self.notice)
         layout.addWidget(self.table, 1)
         layout.addLayout(row)
+
+    def refresh(self) -> None:
+        """Read the history again: called each time the page is shown."""
+        try:
+            records = self._read()
+        except HistoryUnavailable as error:
+            self.show_unavailable(str(error))
+            return
+        if records is None:
+            self.show_unavailable("it could not be opened; see the notice")
+        else:
+            self.show_records(records, self._today())
+
+    def scale_fonts(self, base: int) -> None:
+        scale_fonts(
+            base,
+            [
+                (self.heading, 2.0, True),
+                (self.summary, 1.4, False),
+                (self.table, 1.05, False),
+                (self.notice, 1.0, False),
+                (self.back_button, 1.05, False),
+            ],
+        )
 
     def show_records(self, records: list[SessionRecord], today: date) -> None:
         self.summary.setText(summary_text(records, today))

@@ -1,0 +1,70 @@
+"""The page after a session: how it ended, how long you stretched, and what next."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QStyle, QVBoxLayout, QWidget
+
+from stretch_desktop.ui.pages.common import MARGIN, button, scale_fonts
+from stretch_desktop.ui.presenter import clock_text
+from stretch_desktop.ui.session_controller import Summary
+from stretch_desktop.ui.widgets import FitText
+
+
+def summary_lines(summary: Summary) -> str:
+    skipped = f", {summary.steps_skipped} skipped" if summary.steps_skipped else ""
+    return (
+        f"{summary.routine_title}\n"
+        f"Time stretching: {clock_text(summary.active_ms)}\n"
+        f"Poses done: {summary.steps_done} of {summary.steps_total}{skipped}"
+    )
+
+
+class DonePage(QWidget):
+    again_requested = Signal()
+    choose_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
+        layout.addStretch(1)
+        self.title = FitText(bold=True, max_height_ratio=0.8, minimum_height=60)
+        self.summary = QLabel()
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.summary.setObjectName("summary")
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.title, 2)
+        layout.addWidget(self.summary, 1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.again_button = button(
+            self,
+            "Again",
+            QStyle.StandardPixmap.SP_BrowserReload,
+            "Do this routine again (Space)",
+            self.again_requested.emit,
+            "Again",
+        )
+        self.choose_button = button(
+            self,
+            "Choose another",
+            QStyle.StandardPixmap.SP_ArrowBack,
+            "Back to the routines",
+            self.choose_requested.emit,
+            "Choose another routine",
+        )
+        row.addWidget(self.again_button)
+        row.addWidget(self.choose_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        layout.addStretch(1)
+
+    def show_summary(self, summary: Summary) -> None:
+        self.title.set_text("Session complete" if summary.completed else "Session stopped")
+        self.summary.setText(summary_lines(summary))
+        self.again_button.setFocus()
+
+    def scale_fonts(self, base: int) -> None:
+        buttons = [(self.again_button, 1.05, False), (self.choose_button, 1.05, False)]
+        scale_fonts(base, [(self.summary, 1.6, False), *buttons])

@@ -1,0 +1,346 @@
+"""The session page: what to do now, read from two metres.
+
+The current pose's name, the breath pacer and the countdown take most of the page; the pose list
+and the pose's instructions share a column beside them, the instructions always whole (nobody on
+a mat scrolls). Everything with text that changes (caption, pause notice, "Up next", the voice)
+keeps a fixed height, so nothing moves when a line gets shorter, and the play button keeps one
+width for Start, Pause and Resume.
+
+It paints what the controller reports and forwards what the person does; the session's logic
+stays in the controller and the engine. About 60 updates a second arrive while a session runs,
+so a widget is touched only when what it shows has changed.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QListView,
+    QProgressBar,
+    QPushButton,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from stretch_desktop.core.engine import Snapshot, State
+from stretch_desktop.core.timeline import Timeline
+from stretch_desktop.ui.dialogs import Dialogs
+from stretch_desktop.ui.pages.common import MARGIN, bullets, button, scale_fonts
+from stretch_desktop.ui.pose_list_model import PoseListDelegate, PoseListModel
+from stretch_desktop.ui.preferences import LivePreferences
+from stretch_desktop.ui.presenter import (
+    countdown_text,
+    left_text,
+    pacer_view,
+    pause_notice,
+    step_detail,
+    up_next,
+)
+from stretch_desktop.ui.session_controller import SessionController
+from stretch_desktop.ui.settings import UiPreferences
+from stretch_desktop.ui.widgets import FitLabel, FitText, PacerWidget
+
+_PLAY_LABELS = {State.IDLE: "Start", State.RUNNING: "Pause", State.PAUSED: "Resume"}
+
+
+def voice_text(status: str, muted: bool) -> str:
+    """The voice line: which voice, and plainly whether it is muted (M unmutes)."""
+    return f"Muted (M to unmute) · {status}" if muted else status
+
+
+class SessionPage(QWidget):
+    def __init__(
+        self,
+        controller: SessionController,
+        preferences: LivePreferences,
+        dialogs: Dialogs,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._controller = controller
+        self._preferences = preferences
+        self._dialogs = dialogs
+        self._timeline: Timeline | None = None
+        self._shown_step = -1
+        self._last_moment: tuple[object, ...] | None = None
+        self._voice_status = controller.speaker.status
+        self._build()
+        controller.loaded.connect(self._on_loaded)
+        controller.step_changed.connect(self._on_step_changed)
+        controller.updated.connect(self.show_snapshot)
+        controller.state_changed.connect(self._on_state_changed)
+        controller.caption.connect(self.caption.setText)
+        controller.voice_status.connect(self._on_voice_status)
+        controller.history_problem.connect(self.tell)
+        preferences.changed.connect(self._on_preferences)
+        self._on_preferences(preferences.current)
+
+    # --- building ---------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(MARGIN, MARGIN // 2, MARGIN, MARGIN // 2)
+        top = QHBoxLayout()
+
+        side = QVBoxLayout()
+        self.pose_model = PoseListModel(self)
+        self.pose_list = QListView()
+        self.pose_list.setModel(self.pose_model)
+        self.pose_list.setItemDelegate(PoseListDelegate(self.pose_list))
+        self.pose_list.setAccessibleName("Poses")
+        self.pose_list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # Rows elide their names; a sideways scroll would hide the lengths column instead.
+        self.pose_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.pose_list.setUniformItemSizes(True)
+        self.pose_list.activated.connect(self._on_pose_activated)
+        self.pose_list.setToolTip("Double-click or press Enter to go to a pose")
+        side.addWidget(self.pose_list, 1)
+        self.details = FitLabel()
+        self.details.setTextFormat(Qt.TextFormat.RichText)
+        self.details.setAccessibleName("How to do this pose")
+        side.addWidget(self.details, 2)
+        top.addLayout(side, 5)
+
+        body = QVBoxLayout()
+        self.pose_name = FitText(bold=True, max_height_ratio=0.8, minimum_height=40)
+        self.pose_meta = FitLabel(lines=1)
+        self.pose_meta.setObjectName("meta")
+        body.addWidget(self.pose_name, 2)
+        body.addWidget(self.pose_meta)
+        big = QHBoxLayout()
+        self.pacer = PacerWidget()
+        self.countdown = FitText(bold=True, max_height_ratio=0.75, minimum_height=80)
+        self.countdown.setAccessibleName("Time left in this phase")
+        big.addWidget(self.pacer, 3)
+        big.addWidget(self.countdown, 2)
+        body.addLayout(big, 7)
+        self.pause_label = FitLabel(lines=2)
+        self.pause_label.setObjectName("pause")
+        body.addWidget(self.pause_label)
+        self.up_next = FitLabel(lines=1)
+        self.up_next.setObjectName("meta")
+        body.addWidget(self.up_next)
+        top.addLayout(body, 6)
+        outer.addLayout(top, 1)
+
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+        outer.addWidget(line)
+        self.caption = FitLabel(lines=2)
+        self.caption.setObjectName("caption")
+        self.caption.setAccessibleName("Last spoken cue")
+        outer.addWidget(self.caption)
+        progress_row = QHBoxLayout()
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(False)
+        self.progress.setAccessibleName("Session progress")
+        self.time_left = FitLabel(lines=1)
+        self.time_left.setObjectName("meta")
+        self.time_left.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        progress_row.addWidget(self.progress, 4)
+        progress_row.addWidget(self.time_left, 1)
+        outer.addLayout(progress_row)
+        outer.addLayout(self._build_controls())
+
+    def _build_controls(self) -> QHBoxLayout:
+        controls = QHBoxLayout()
+        pixmap = QStyle.StandardPixmap
+        controller = self._controller
+        self.previous_button = button(
+            self,
+            "Previous",
+            pixmap.SP_MediaSkipBackward,
+            "Back to the start of this pose, or the one before (Left or P)",
+            controller.previous,
+            "Previous pose",
+        )
+        self.play_button = button(
+            self,
+            "Start",
+            pixmap.SP_MediaPlay,
+            "Start, pause or resume (Space)",
+            controller.toggle,
+            "Start",
+        )
+        self.skip_button = button(
+            self,
+            "Skip",
+            pixmap.SP_MediaSkipForward,
+            "Skip to the next pose or side (Right or N)",
+            controller.skip,
+            "Skip pose",
+        )
+        self.stop_button = button(
+            self, "Stop", pixmap.SP_MediaStop, "Stop the session (Esc)", self.request_stop, "Stop"
+        )
+        self.mute_button = button(
+            self,
+            "Mute",
+            pixmap.SP_MediaVolume,
+            "Mute the voice (M)",
+            lambda: self._preferences.set_muted(not self._preferences.current.muted),
+            "Mute voice",
+        )
+        self.mute_button.setCheckable(True)
+        for widget in (self.previous_button, self.play_button, self.skip_button, self.stop_button):
+            controls.addWidget(widget)
+        controls.addStretch(1)
+        self.voice_label = FitLabel(lines=2)
+        self.voice_label.setObjectName("meta")
+        self.voice_label.setAccessibleName("Voice status")
+        self.voice_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        controls.addWidget(self.voice_label, 3)
+        controls.addWidget(self.mute_button)
+        return controls
+
+    def scale_fonts(self, base: int) -> None:
+        for label, scale, bold in (
+            (self.pose_meta, 1.25, False),
+            (self.details, 1.0, False),
+            (self.up_next, 1.1, False),
+            (self.caption, 1.5, True),
+            (self.time_left, 1.1, False),
+            (self.pause_label, 1.3, True),
+            (self.voice_label, 0.95, False),
+        ):
+            label.set_preferred_px(round(base * scale), bold)
+        buttons = self.findChildren(QPushButton)
+        scale_fonts(base, [(self.pose_list, 1.1, False), *((b, 1.05, False) for b in buttons)])
+        self._keep_width(self.play_button, tuple(_PLAY_LABELS.values()))
+        self._keep_width(self.mute_button, ("Mute", "Unmute"))
+
+    @staticmethod
+    def _keep_width(widget: QPushButton, labels: tuple[str, ...]) -> None:
+        """One width for every label the button can show: its neighbours never shift."""
+        current = widget.text()
+        widths = []
+        for label in labels:
+            widget.setText(label)
+            widths.append(widget.sizeHint().width())
+        widget.setText(current)
+        widget.setFixedWidth(max(widths))
+
+    # --- what the person does ---------------------------------------------------------------------
+
+    def request_stop(self) -> bool:
+        return self._controller.request_stop(self._dialogs.confirm)
+
+    def _on_pose_activated(self, index: QModelIndex) -> None:
+        self._controller.jump(index.row())
+
+    def tell(self, message: str) -> None:
+        """A problem the person should know about, without stopping the session."""
+        self.pause_label.setText(message)
+
+    # --- painting what the controller reports ---------------------------------------------------
+
+    def _on_loaded(self, timeline: Timeline) -> None:
+        self._timeline = timeline
+        self._shown_step = -1
+        self._last_moment = None
+        self.pose_model.set_timeline(timeline)
+        self.progress.setRange(0, max(1, timeline.total_ms // 1000))
+        self.caption.setText("")
+        self.pause_label.setText("")
+
+    def _on_step_changed(self, snapshot: Snapshot) -> None:
+        if self._on_screen():
+            self._show_step(snapshot)
+
+    def _on_screen(self) -> bool:
+        window = self.window()
+        return window.isVisible() and not window.isMinimized()
+
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        """Bring every widget up to ``snapshot``; off screen, nothing (the window catches up
+        when it is back)."""
+        timeline = self._timeline
+        if timeline is None or not self._on_screen():
+            return
+        self.pacer.set_view(pacer_view(snapshot, timeline.preferences))
+        # Sixty times a second only the pacer moves; words and numbers change far less often.
+        # Four updates a second keep every number within 250 ms of the truth.
+        moment = (
+            snapshot.elapsed_ms // 250,
+            snapshot.phase.index,
+            snapshot.state,
+            snapshot.outcomes,
+        )
+        if moment == self._last_moment:
+            return
+        self._last_moment = moment
+        if snapshot.step.index != self._shown_step:  # the step changed while off screen
+            self._show_step(snapshot)
+        self.pose_model.set_progress(snapshot.step.index, snapshot.outcomes)
+        self.countdown.set_text(countdown_text(snapshot.phase_remaining_ms))
+        seconds = snapshot.elapsed_ms // 1000
+        if self.progress.value() != seconds:
+            self.progress.setValue(seconds)
+        self.time_left.setText(f"{left_text(snapshot.remaining_ms)} left")
+
+    def _show_step(self, snapshot: Snapshot) -> None:
+        timeline = self._timeline
+        if timeline is None:
+            return
+        step, pose = snapshot.step, snapshot.step.pose
+        self._shown_step = step.index
+        self.pose_name.set_text(pose.name)
+        side = f"{step.side.value.capitalize()} side · " if step.side else ""
+        kind = "Rest · " if step.is_rest else ""
+        self.pose_meta.setText(
+            f"{kind}{side}{step_detail(step)} · pose {step.index + 1} of {len(timeline.steps)}"
+        )
+        parts = []
+        if pose.cautions:
+            parts.append(f"<p><b>Take care:</b> {html.escape(' '.join(pose.cautions))}</p>")
+        if step.note:
+            parts.append(f"<p><i>{html.escape(step.note)}</i></p>")
+        parts.append(f"<ul style='margin-left: -20px'>{bullets(pose.instructions)}</ul>")
+        if pose.equipment:
+            parts.append(f"<p>Equipment: {html.escape(', '.join(pose.equipment))}</p>")
+        self.details.setText("".join(parts))
+        self.up_next.setText(up_next(timeline, snapshot))
+        self.pose_list.scrollTo(
+            self.pose_model.index(step.index), QAbstractItemView.ScrollHint.PositionAtCenter
+        )
+
+    def _on_state_changed(self, snapshot: Snapshot) -> None:
+        running = snapshot.state is State.RUNNING
+        pixmap = (
+            QStyle.StandardPixmap.SP_MediaPause if running else QStyle.StandardPixmap.SP_MediaPlay
+        )
+        label = _PLAY_LABELS.get(snapshot.state, "Start")
+        self.play_button.setText(label)
+        self.play_button.setIcon(self.style().standardIcon(pixmap))
+        self.play_button.setAccessibleName(label)
+        self.pause_label.setText(pause_notice(snapshot))
+        active = self._controller.in_session
+        for widget in (self.previous_button, self.skip_button, self.stop_button):
+            widget.setEnabled(active)
+        if self._timeline is not None:  # the pacer shows "Paused" even when no tick follows
+            self.pacer.set_view(pacer_view(snapshot, self._timeline.preferences))
+
+    def _on_voice_status(self, status: str) -> None:
+        self._voice_status = status
+        self.voice_label.setText(voice_text(status, self._preferences.current.muted))
+
+    def _on_preferences(self, preferences: UiPreferences) -> None:
+        muted = preferences.muted
+        self.pacer.set_reduced_motion(preferences.reduced_motion)
+        self.mute_button.setChecked(muted)
+        self.mute_button.setText("Unmute" if muted else "Mute")
+        self.mute_button.setAccessibleName("Unmute voice" if muted else "Mute voice")
+        self.mute_button.setToolTip("Unmute the voice (M)" if muted else "Mute the voice (M)")
+        pixmap = (
+            QStyle.StandardPixmap.SP_MediaVolumeMuted
+            if muted
+            else QStyle.StandardPixmap.SP_MediaVolume
+        )
+        self.mute_button.setIcon(self.style().standardIcon(pixmap))
+        self.voice_label.setText(voice_text(self._voice_status, muted))
