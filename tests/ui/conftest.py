@@ -28,6 +28,7 @@ class Harness:
     is answered with ``answer`` and every message kept in ``told``."""
 
     def __init__(self, qtbot, tmp_path, size=(1100, 720), routines=None):
+        self.pace = PACE
         self.clock = FakeClock(1_000_000)
         self.speaker = RecordingSpeaker()
         self.controller = SessionController(self.clock, self.speaker, ManualTicker)

@@ -10,7 +10,6 @@ from stretch_desktop.core.timeline import PhaseKind
 from stretch_desktop.ui.pose_list_model import CURRENT_ROLE, OUTCOME_ROLE
 from stretch_desktop.ui.presenter import left_text
 from stretch_desktop.ui.session_controller import HIDDEN_TICK_MS, VISIBLE_TICK_MS
-from tests.ui.conftest import PACE
 
 
 def test_start_by_button_shows_the_first_pose_and_runs(ui):
@@ -282,7 +281,7 @@ def test_loading_prerenders_every_cue_and_measured_lengths_set_the_lead_in(ui):
     announcement = "Toe touch. Thirty seconds. Fold from your hips and hold still. No bouncing."
     assert announcement in ui.speaker.prepared  # selecting a routine starts rendering
     ui.speaker.lengths[announcement] = 9000  # this voice is slow
-    timeline = ui.controller.load(routine, PACE)
+    timeline = ui.controller.load(routine, ui.pace)
     assert timeline.phases[0].duration_ms == 9000 + 300 + 3000
     assert timeline.phases[0].cues[1].at_ms == 9300
 
