@@ -233,3 +233,32 @@ def test_a_line_built_to_make_the_line_finder_backtrack_is_fast():
 
 def test_deeply_nested_arrays_are_an_error_not_a_crash():
     _only_routine_errors("x = " + "[" * 5000 + "]" * 5000)
+
+
+# --- the line finder reads strings and comments as TOML does (issue 15, defect 2) --------------
+
+
+def test_lines_stay_right_after_a_line_separator_in_a_comment():
+    """U+2028 is no line end to TOML; counting it as one put every later problem a line off."""
+    text = SMALL.replace('title = "Small"', 'title = "Small" # a\u2028b')
+    line = SMALL.splitlines().index("cycles = 2") + 1
+    (problem,) = problems(text.replace("cycles = 2", "cycles = 99"))
+    assert problem.startswith(f"r.toml:{line}: steps[2].cycles:")
+
+
+def test_quoted_keys_are_found_by_their_name_escapes_included():
+    text = SMALL.replace("seconds = 30", 'seconds = 30\n"sec onds" = 1\n"se\\u0063s" = 2')
+    line = SMALL.splitlines().index("seconds = 30") + 1
+    assert problems(text) == [
+        f"r.toml:{line + 1}: steps[0].sec onds: unknown field (did you mean 'seconds'?)",
+        f"r.toml:{line + 2}: steps[0].secs: unknown field (did you mean 'seconds'?)",
+    ]
+
+
+def test_brackets_quotes_and_hashes_inside_strings_do_not_move_lines():
+    tricky = 'x = [\n  \'\'\'a ] [[steps]] """ # \'\'\',\n  """b\\""" ]\n""",\n]\n'
+    text = tricky + SMALL.replace("cycles = 2", "cycles = 99")
+    line = tricky.count("\n") + SMALL.splitlines().index("cycles = 2") + 1
+    found = problems(text)
+    assert found[-1] == f"r.toml:{line}: steps[2].cycles: must be between 1 and 30, not 99"
+    assert found[0] == "r.toml:1: x: unknown field"

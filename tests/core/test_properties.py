@@ -13,7 +13,7 @@ from stretch_desktop.core.engine import (
     State,
 )
 from stretch_desktop.core.events import CueDue, Finished, PhaseStarted
-from stretch_desktop.core.timeline import CueKind, compile_routine
+from stretch_desktop.core.timeline import CueKind, compile_routine, extents, measure
 from tests.core.strategies import preferences, routines
 
 settings.register_profile(
@@ -34,6 +34,26 @@ def test_phases_are_contiguous_and_add_up(routine, prefs):
     covered = [index for step in timeline.steps for index in step.phases]
     assert covered == list(range(len(timeline.phases)))
     assert [phase.index for phase in timeline.phases] == covered
+
+
+@given(routines, preferences)
+def test_measuring_a_routine_agrees_with_compiling_it(routine, prefs):
+    """The loader bounds routines by measuring them (issue 15, defect 1): the measure must be
+    what compiling gives, or the bound would be on some other routine."""
+    timeline = compile_routine(routine, prefs)
+    size = measure(routine, prefs)
+    assert (size.steps, size.phases, size.total_ms) == (
+        len(timeline.steps),
+        len(timeline.phases),
+        timeline.total_ms,
+    )
+    running = list(extents(routine, prefs))
+    assert [index for index, _ in running] == list(range(len(routine.steps)))
+    for index, so_far in running:  # each running total ends where that step's rows end
+        rows = [step for step in timeline.steps if step.source_step <= index]
+        assert so_far.steps == len(rows)
+        assert so_far.total_ms == rows[-1].end_ms
+        assert so_far.phases == rows[-1].first_phase + rows[-1].phase_count
 
 
 @given(routines, preferences)

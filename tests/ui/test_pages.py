@@ -12,6 +12,7 @@ from stretch_desktop.core.engine import State
 from stretch_desktop.library import builtin_routines, history_path, user_routines_dir
 from stretch_desktop.storage.history import History
 from stretch_desktop.ui.preferences_dialog import PreferencesDialog
+from stretch_desktop.ui.presenter import length_text
 from tests.core.routines import SMALL
 
 # --- 1. Import routine… opens a file chooser, from the button and from Ctrl+O ---------------------
@@ -223,3 +224,21 @@ def test_the_done_heading_keeps_clear_of_the_edges(ui):
     width = ui.window.width()
     assert x + left >= 0.05 * width, (x + left, width)
     assert x + right <= 0.95 * width, (x + right, width)
+
+
+def test_the_routine_list_measures_lengths_and_compiles_only_the_previewed_routine(
+    make_ui, monkeypatch
+):
+    """A user folder of routines at the loader's bounds must not delay the first paint: each
+    row's length is measured (a few additions a step), only the selected one is compiled."""
+    import stretch_desktop.ui.pages.choose as choose
+
+    compiled = []
+    real = choose.compile_routine
+    monkeypatch.setattr(choose, "compile_routine", lambda r, p: compiled.append(r.id) or real(r, p))
+    ui = make_ui()
+    assert compiled == [ui.window.choose_page.selected_routine().id]
+    page = ui.window.choose_page
+    for row, routine in enumerate(page.routines):
+        shown = page.routine_list.item(row).text().splitlines()[1]
+        assert shown.startswith(f"{length_text(real(routine, ui.pace).total_ms)} ·"), routine.id

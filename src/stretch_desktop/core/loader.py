@@ -4,7 +4,8 @@ A routine file is data only: nothing in it is executed and no path in it is foll
 bytes it holds, the only exception that leaves :func:`load_routine` is :class:`RoutineError`,
 which lists every problem found as ``FILE:LINE: field: message``. Limits on size, counts, text
 lengths and durations keep a hostile or mistyped file from hanging the app or producing a
-three-day "stretch".
+three-day "stretch"; every step here is linear in the file's size, so checking any file within
+:data:`MAX_FILE_BYTES` takes a fraction of a second.
 
 This module is handed text; it does no I/O itself (``stretch_desktop.library`` reads files).
 """
@@ -17,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from stretch_desktop.core.pacing import BREATH_MAX_S, LEAD_IN_MAX_S, BreathCues, Pacing
 from stretch_desktop.core.routine import (
     Amount,
     Block,
@@ -30,6 +32,7 @@ from stretch_desktop.core.routine import (
     Spoken,
     Step,
 )
+from stretch_desktop.core.timeline import extents
 
 FORMAT_VERSION: Final = 1
 MAX_FILE_BYTES: Final = 256 * 1024
@@ -42,8 +45,66 @@ MAX_SENTENCE: Final = 500
 MAX_TEXT: Final = 2000
 MAX_PROBLEMS: Final = 50
 
+MAX_SESSION_HOURS: Final = 4
+"""The longest a routine may run, in hours, measured at :data:`SLOWEST_PACING`, so no preference
+can stretch a session beyond it. Longer is not a stretching session but a mistake (or an attack:
+the limits above alone allow a file of 7.6 years). A routine that lasts 15 minutes at the
+default pacing lasts about an hour at the slowest, so four hours leave room for long classes."""
+MAX_TIMELINE_STEPS: Final = 200
+"""The most steps a routine may have once each one-sided step and ``sides`` block is done on
+both sides: the rows of the pose list. Without it 200 blocks of 20 steps make 8,000 rows."""
+MAX_PHASES: Final = 1000
+"""The most phases (a lead-in, a hold, each press and each release of a contract-relax step) a
+routine may compile to. The built-in routines have at most 62; together with the session
+length this bounds the timeline's size (its cues too: a cue needs at least half a second) and
+so the time and memory compiling it takes, before anything is compiled."""
+SLOWEST_PACING: Final = Pacing(
+    inhale_ms=BREATH_MAX_S * 1000,
+    exhale_ms=BREATH_MAX_S * 1000,
+    lead_in_ms=LEAD_IN_MAX_S * 1000,
+    breath_cues=BreathCues.EVERY,
+)
+"""The pacing a routine's length is measured at: the slowest breath and longest lead-in a person
+can choose (``core/pacing``), so the bound holds whatever the preferences say."""
+MAX_KEY_PARTS: Final = 16
+"""The most parts a dotted key or table header (``[steps.steps]`` has two) may have. The TOML
+parser's work on a key grows with the square of its parts (a 240 KB header took a minute); this
+is checked before it runs."""
+MAX_NUMBER_DIGITS: Final = 600
+"""The most digits a number may have: far beyond any real value, and below the smallest limit
+Python can be set to convert (640 digits), so the parser never refuses a number for us."""
+
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 Path = tuple[str | int, ...]
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Control characters (C0, DEL, C1) other than tab, newline and carriage return. Those three are
+whitespace that every text field folds into single spaces (each field is one paragraph on
+screen and one sentence to the voice), so they never reach either; the rest would: a NUL cuts
+an announcement short, an escape sequence drives the terminal ``check`` prints to."""
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+"""Bidirectional embeddings, overrides and isolates: an override makes text show in another
+order than it is written and spoken (a reversed title). The left-to-right and right-to-left
+marks (U+200E, U+200F, U+061C) are allowed: they only settle where neutral characters such as
+punctuation go, which right-to-left text needs, and cannot reorder words."""
+_UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _unsafe_text(value: str) -> str | None:
+    """Why ``value`` must not reach the screen or the voice, or None if it may."""
+    found = _CONTROL.search(value) or _BIDI.search(value)
+    if found is None:
+        return None
+    code = f"U+{ord(found.group()):04X}"
+    if _CONTROL.fullmatch(found.group()):
+        return f"contains a control character ({code}), which cannot be shown or spoken"
+    return f"contains a bidirectional control ({code}), which can reorder the text shown"
+
+
+def _printable(text: str) -> str:
+    """``text`` for a message: control and bidirectional characters written as ``\\uXXXX``, so
+    a key or file name can neither drive a terminal nor reorder the line it is shown in."""
+    return _UNSHOWABLE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +115,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.field}: {self.message}"
+        return f"{_printable(self.file)}:{self.line}: {_printable(self.field)}: {self.message}"
 
 
 class RoutineError(Exception):
@@ -75,82 +136,198 @@ def field_name(path: Path) -> str:
 
 # --- finding the line a field is on -------------------------------------------------------------
 
-# No lazy or nested quantifiers: these run on every line of every file, hostile ones included.
-_HEADER = re.compile(r"^\s*(\[\[?)([^\]\n]*)\]\]?\s*(?:#.*)?$")
-_KEY = re.compile(
-    r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=(.*)$"""
+# Strings and comments, as TOML reads them, in one pattern that can never fail once started (an
+# unterminated string simply runs to the end of its line or the file), so a scan is one pass:
+# no backtracking, whatever the bytes. Its alternatives start with `#`, `"` or `'` only.
+_LEXEME = re.compile(
+    r"#[^\n]*"
+    r'|"""(?:[^"\\]|\\(?:[\s\S]|\Z)|""?(?!"))*(?:"""(?:""?)?|\Z)'
+    r"|'''(?:[^']|''?(?!'))*(?:'''(?:''?)?|\Z)"
+    r'|"(?:[^"\\\n]|\\[^\n])*"?'
+    r"|'[^'\n]*'?"
 )
-_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'')
+_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|([\s\S]))")
+_ESCAPED = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\": "\\"}
+_MOST_KEY_CHARS = 200  # a longer string is not a key worth finding the line of
 
 
-def _split_key(dotted: str) -> list[str]:
-    return [part.strip().strip("\"'") for part in re.findall(r'"[^"]*"|\'[^\']*\'|[^.]+', dotted)]
+def _unescape(match: re.Match[str]) -> str:
+    code = match.group(1) or match.group(2)
+    if code is None:
+        return _ESCAPED.get(match.group(3), "")
+    number = int(code, 16)
+    return chr(number) if number <= 0x10FFFF else ""
 
 
-def _line_index(text: str) -> dict[Path, int]:
-    """Map table headers and keys to their 1-based line numbers.
+@dataclass(slots=True)
+class _Masked:
+    """A file without comments and string contents (see :func:`_masked`)."""
 
-    Only called on text that already parsed, so it can afford to be simple: it follows table and
-    array-of-table headers, counts array elements, and skips the insides of multi-line arrays and
-    strings. Anything it cannot place falls back to the nearest enclosing table's line.
+    text: str
+    strings: list[str]
+    """The short one-line strings, in order: ``"7"`` in ``text`` stands for ``strings[7]``."""
+
+
+def _masked(text: str) -> _Masked:
+    """``text`` without comments and string contents: what is left is keys, headers, brackets,
+    numbers and punctuation, on the same lines as in ``text``. Linear in the length of text.
+
+    A comment becomes nothing. A one-line string becomes ``"N"``, its value (escapes read) kept
+    as ``strings[N]``, so a quoted key is still found by its name; a longer or multi-line one
+    (never a key) becomes ``""``, followed by the newlines it spanned.
     """
-    index: dict[Path, int] = {}
-    counts: dict[Path, int] = {}
-    table: Path = ()
+    strings: list[str] = []
+
+    def mask(match: re.Match[str]) -> str:
+        token = match.group()
+        if token[0] == "#":
+            return ""
+        newlines = token.count("\n")
+        if newlines:
+            return '""' + "\n" * newlines
+        if len(token) > _MOST_KEY_CHARS or token[:3] in ('"""', "'''"):
+            return '""'
+        inner = token[1:-1] if len(token) > 1 and token[-1] == token[0] else token[1:]
+        if token[0] == '"' and "\\" in inner:
+            inner = _ESCAPE.sub(_unescape, inner)
+        strings.append(inner)
+        return f'"{len(strings) - 1}"'
+
+    return _Masked(_LEXEME.sub(mask, text), strings)
+
+
+_SEGMENT_ENDS = re.compile(r"[=\[\]{},]")
+_DIGIT_RUN = re.compile(rf"(?<![0-9_])[0-9_]{{{MAX_NUMBER_DIGITS + 1},}}")
+
+
+def _shape_problems(masked: _Masked) -> list[tuple[int, str]]:
+    """What the TOML parser must not be handed: keys of too many parts, numbers of too many
+    digits. Returns ``(line, message)`` for the first of each kind; linear in the text.
+
+    Outside strings and comments a dot belongs to a dotted key, or is the one dot of a float or
+    a time; so a stretch between ``= [ ] { } ,`` and line ends with many dots is a deep key.
+    """
+    found: list[tuple[int, str]] = []
+    most_dots = MAX_KEY_PARTS - 1
+    text = masked.text
+    if text.count(".") > most_dots:
+        for number, line in enumerate(text.split("\n"), start=1):
+            if line.count(".") > most_dots:
+                dots = max(part.count(".") for part in _SEGMENT_ENDS.split(line))
+                if dots > most_dots:
+                    found.append(
+                        (number, f"key too deep ({dots + 1} dotted parts, at most {MAX_KEY_PARTS})")
+                    )
+                    break
+    for run in _DIGIT_RUN.finditer(text):
+        digits = len(run.group()) - run.group().count("_")
+        if digits > MAX_NUMBER_DIGITS:
+            number = text.count("\n", 0, run.start()) + 1
+            found.append(
+                (number, f"number too long ({digits} digits, at most {MAX_NUMBER_DIGITS})")
+            )
+            break
+    return found
+
+
+# No lazy or nested quantifiers: these run on every line of every file, hostile ones included.
+_HEADER = re.compile(r"^\s*(\[\[?)([^\]\n]*)\]\]?\s*$")
+_KEY = re.compile(
+    r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*")(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"))*)\s*=(.*)$"""
+)
+_KEY_PART = re.compile(r'"([0-9]*)"|([^.\s"]+)')
+
+
+def _split_key(dotted: str, strings: list[str]) -> list[str]:
+    """The parts of a masked dotted key, quoted ones read back from ``strings``."""
+    return [strings[int(quoted)] if quoted else bare for quoted, bare in _KEY_PART.findall(dotted)]
+
+
+class _LineTree:
+    """Where each table, array element and key of a file starts, as a tree of path parts.
+
+    A node is an int; ``_children`` maps (node, part) to a node, so following a path is one dict
+    look-up per part and reading a header of k parts costs k steps, never k squared (a tuple per
+    prefix did: 68 s for a 240 KB header).
+    """
+
+    def __init__(self) -> None:
+        self._children: dict[tuple[int, str | int], int] = {}
+        self.lines: dict[int, int] = {}
+        self.elements: dict[int, int] = {}  # array-of-tables node -> how many elements so far
+
+    def child(self, node: int, part: str | int) -> int:
+        return self._children.setdefault((node, part), len(self._children) + 1)
+
+    def of(self, path: Path) -> int:
+        """The line of ``path``, or of its nearest enclosing table or key that has one; else 1."""
+        node, line = 0, 1
+        for part in path:
+            found = self._children.get((node, part))
+            if found is None:
+                break
+            node = found
+            line = self.lines.get(node, line)
+        return line
+
+
+def _line_index(text: str, masked: _Masked | None = None) -> _LineTree:
+    """Map table headers, array-of-table elements and keys to their 1-based line numbers.
+
+    Only called on text that already parsed, so it can afford to be simple: strings and comments
+    are masked out first (:func:`_masked`), then it follows table and array-of-table headers,
+    counts array elements, and skips the insides of multi-line arrays and inline tables. Lines
+    are split at ``\\n`` only, as the parser counts them. Anything it cannot place falls back to
+    the nearest enclosing table's line. Linear in the length of ``text``.
+    """
+    tree = _LineTree()
+    table = 0
     depth = 0  # open brackets/braces of a value spanning several lines
-    in_string: str | None = None
-    for number, line in enumerate(text.splitlines(), start=1):
-        if in_string:
-            if line.count(in_string) % 2 == 1:
-                in_string = None
-            continue
-        if depth > 0:
-            bare = _STRINGS.sub("", line.split("#", 1)[0])
-            depth += bare.count("[") + bare.count("{") - bare.count("]") - bare.count("}")
+    masked = _masked(text) if masked is None else masked
+    strings = masked.strings
+    for number, line in enumerate(masked.text.split("\n"), start=1):
+        if depth > 0:  # masked strings hold no brackets: counting them is enough
+            depth += line.count("[") + line.count("{") - line.count("]") - line.count("}")
             continue
         header = _HEADER.match(line)
         if header and not _KEY.match(line):
-            parts = _split_key(header.group(2).strip())
-            path: Path = ()
+            parts = _split_key(header.group(2), strings)
+            if not parts:
+                continue
+            node = 0
             for part in parts[:-1]:  # parents resolve to their latest array element, if any
-                path = (*path, part)
-                if path in counts:
-                    path = (*path, counts[path] - 1)
-            path = (*path, parts[-1])
+                node = tree.child(node, part)
+                if node in tree.elements:
+                    node = tree.child(node, tree.elements[node] - 1)
+            node = tree.child(node, parts[-1])
             if header.group(1) == "[[":
-                counts[path] = counts.get(path, 0) + 1
-                index.setdefault(path, number)
-                path = (*path, counts[path] - 1)
-            index[path] = number
-            table = path
+                tree.elements[node] = tree.elements.get(node, 0) + 1
+                tree.lines.setdefault(node, number)
+                node = tree.child(node, tree.elements[node] - 1)
+            tree.lines[node] = number
+            table = node
             continue
         key = _KEY.match(line)
         if key:
-            index.setdefault((*table, *_split_key(key.group(1))), number)
+            node = table
+            for part in _split_key(key.group(1), strings):
+                node = tree.child(node, part)
+                tree.lines.setdefault(node, number)
             value = key.group(2)
-            for quote in ('"""', "'''"):
-                if value.count(quote) % 2 == 1:
-                    in_string = quote
-            if not in_string:
-                bare = _STRINGS.sub("", value.split("#", 1)[0] if "#" in value else value)
-                depth = max(
-                    0, bare.count("[") + bare.count("{") - bare.count("]") - bare.count("}")
-                )
-    return index
+            opened = value.count("[") + value.count("{")
+            depth = max(0, opened - value.count("]") - value.count("}"))
+    return tree
 
 
 class _Lines:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, masked: _Masked | None = None) -> None:
         try:
-            self._index = _line_index(text)
+            self._tree: _LineTree | None = _line_index(text, masked)
         except Exception:  # a locator bug must never hide the real problem
-            self._index = {}
+            self._tree = None
 
     def of(self, path: Path) -> int:
-        for end in range(len(path), 0, -1):
-            if path[:end] in self._index:
-                return self._index[path[:end]]
-        return 1
+        return 1 if self._tree is None else self._tree.of(path)
 
 
 # --- reading tables -----------------------------------------------------------------------------
@@ -168,8 +345,13 @@ class _Problems:
         self.file, self.lines = file, lines
         self.found: list[Problem] = []
 
+    @property
+    def full(self) -> bool:
+        """No more problems will be kept: callers may skip working out their messages."""
+        return len(self.found) >= MAX_PROBLEMS
+
     def add(self, path: Path, message: str) -> None:
-        if len(self.found) < MAX_PROBLEMS:
+        if not self.full:
             self.found.append(Problem(self.file, self.lines.of(path), field_name(path), message))
 
 
@@ -190,6 +372,8 @@ class _Table:
 
     def allow(self, *keys: str) -> None:
         for key in self.data:
+            if self.problems.full:  # 10,000 unknown keys need no 10,000 spelling suggestions
+                return
             if key not in keys:
                 self.problems.add((*self.path, key), "unknown field" + _suggest(key, keys))
 
@@ -210,6 +394,10 @@ class _Table:
     def text(self, key: str, required: bool = False, limit: int = MAX_SENTENCE) -> str | None:
         value = self._get(key, required, str, "text")
         if value is None:
+            return None
+        unsafe = _unsafe_text(value)
+        if unsafe:
+            self.problems.add((*self.path, key), unsafe)
             return None
         value = " ".join(value.split())
         if not value:
@@ -251,6 +439,8 @@ class _Table:
         for i, item in enumerate(value):
             if not isinstance(item, str) or not item.strip():
                 self.problems.add((*self.path, key, i), "must be non-empty text")
+            elif unsafe := _unsafe_text(item):
+                self.problems.add((*self.path, key, i), unsafe)
             elif len(item) > limit:
                 self.problems.add(
                     (*self.path, key, i), f"too long ({len(item)} characters, at most {limit})"
@@ -508,7 +698,7 @@ def _routine(data: dict[str, Any], problems: _Problems, origin: str) -> Routine 
     ]
     if problems.found or routine_id is None or title is None or source is None:
         return None
-    return Routine(
+    routine = Routine(
         id=routine_id,
         title=title,
         source=source,
@@ -520,6 +710,38 @@ def _routine(data: dict[str, Any], problems: _Problems, origin: str) -> Routine 
         source_url=source_url,
         origin=origin,
     )
+    return routine if _within_bounds(routine, problems) else None
+
+
+def _within_bounds(routine: Routine, problems: _Problems) -> bool:
+    """Whether ``routine`` expands to at most the steps, phases and hours allowed; if not, say
+    so at the step (or ``sides`` block) that goes past the bound.
+
+    Counted step by step on :data:`SLOWEST_PACING` (``timeline.extents``) and stopped at the
+    first step too many, so a file of 8,000 expanded steps costs no more than one at the bound.
+    """
+    limit_ms = MAX_SESSION_HOURS * 3_600_000
+    for index, size in extents(routine, SLOWEST_PACING):
+        if size.steps > MAX_TIMELINE_STEPS:
+            message = (
+                f"makes more than {MAX_TIMELINE_STEPS} steps once sides are expanded "
+                "(a one-sided step is done on each side)"
+            )
+        elif size.phases > MAX_PHASES:
+            message = (
+                f"makes more than {MAX_PHASES} phases (a lead-in, a hold, each press and "
+                "each release of a contract-relax step)"
+            )
+        elif size.total_ms > limit_ms:
+            message = (
+                f"makes the routine longer than {MAX_SESSION_HOURS} hours at the slowest pacing "
+                f"(a {2 * BREATH_MAX_S} s breath, a {LEAD_IN_MAX_S} s lead-in)"
+            )
+        else:
+            continue
+        problems.add(("steps", index), message)
+        return False
+    return True
 
 
 # --- the entry point ----------------------------------------------------------------------------
@@ -539,6 +761,10 @@ def load_routine(content: str | bytes, file: str) -> Routine:
             raise RoutineError([Problem(file, line, "file", "not UTF-8 text")]) from None
     else:
         text = content
+    masked = _masked(text)
+    shapes = _shape_problems(masked)
+    if shapes:
+        raise RoutineError([Problem(file, line, "syntax", message) for line, message in shapes])
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -549,9 +775,9 @@ def load_routine(content: str | bytes, file: str) -> Routine:
         raise RoutineError([Problem(file, line, "syntax", f"not valid TOML: {detail}")]) from None
     except RecursionError:  # deeply nested arrays
         raise RoutineError([Problem(file, 1, "syntax", "nested too deeply")]) from None
-    except ValueError as error:  # e.g. an integer of thousands of digits
-        raise RoutineError([Problem(file, 1, "syntax", f"not valid TOML: {error}")]) from None
-    problems = _Problems(file, _Lines(text))
+    except ValueError:  # pragma: no cover - Python's digit limit; the shape check stays below it
+        raise RoutineError([Problem(file, 1, "syntax", "a number too long to read")]) from None
+    problems = _Problems(file, _Lines(text, masked))
     routine = _routine(data, problems, origin=file)
     if routine is None:
         if not problems.found:  # pragma: no cover - every None path reports first
