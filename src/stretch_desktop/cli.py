@@ -236,17 +236,20 @@ def cmd_say(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
+    """Read-only: it needs no write access, and leaves the file (damaged or not) as it is."""
     from stretch_desktop.storage.history import History, HistoryUnavailable
 
     try:
-        history = History(history_path())
+        history = History(history_path(), read_only=True)
+        try:
+            records = history.sessions()
+        finally:
+            history.close()
     except HistoryUnavailable as error:
         print(f"{PROG}: history unavailable: {error}", file=sys.stderr)
         return 1
-    if history.notice:
+    if history.notice:  # rows that could not be read: said once, on one line
         print(f"{PROG}: {history.notice}", file=sys.stderr)
-    records = history.sessions()
-    history.close()
     if args.json:
         print(json.dumps([record.public() for record in records], indent=2, ensure_ascii=False))
         return 0
