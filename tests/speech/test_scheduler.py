@@ -10,6 +10,7 @@ from stretch_desktop.speech.player import RecordingPlayer
 from stretch_desktop.speech.scheduler import (
     LATE_WINDOW_MS,
     OVERRUN_GRACE_MS,
+    PLAYER_FAILURES_TO_GIVE_UP,
     RENDER_WAIT_MS,
     Rendered,
     SpeechScheduler,
@@ -161,7 +162,72 @@ def test_a_failing_player_is_reported_not_logged_as_spoken(rig):
     rig.player.fail("aplay exited with 1: no sound card")
     rig.scheduler.tick()
     assert rig.outcome("Lizard") == "dropped"
-    assert "no sound card" in rig.scheduler.failure
+
+
+def test_a_killed_player_fails_its_cue_and_the_next_cue_starts_a_new_player(rig):
+    """Issue 15, defect 4: one killed player used to switch the voice off for good."""
+    rig.say("Lizard")
+    rig.player.fail("aplay was killed by SIGKILL")
+    rig.scheduler.tick()
+    assert rig.outcome("Lizard") == "dropped"
+    assert rig.scheduler.failure is None, "one failed cue is not a dead voice"
+    rig.say("Pyramid")
+    assert rig.played == ["Lizard", "Pyramid"]
+    rig.end_sound()
+    assert rig.outcome("Pyramid") == "spoken"
+
+
+def fail_cues(rig, texts, error="aplay exited with 1: no sound card"):
+    for text in texts:
+        rig.say(text)
+        rig.player.fail(error)
+        rig.scheduler.tick()
+
+
+def test_only_failures_in_a_row_turn_the_voice_off_until_a_retry(rig):
+    fail_cues(rig, [f"cue {n}" for n in range(1, PLAYER_FAILURES_TO_GIVE_UP)])
+    assert rig.scheduler.failure is None
+    fail_cues(rig, ["the last straw"])
+    assert rig.scheduler.failure == (
+        f"Voice off: sound failed to play {PLAYER_FAILURES_TO_GIVE_UP} times in a row "
+        "(aplay exited with 1: no sound card)"
+    )
+    rig.scheduler.retry()  # a new session
+    assert rig.scheduler.failure is None
+    fail_cues(rig, ["one more"])
+    assert rig.scheduler.failure is None, "the retry starts a fresh run of tries"
+
+
+def test_a_cue_played_between_failures_starts_the_count_again(rig):
+    for n in range(3 * PLAYER_FAILURES_TO_GIVE_UP):
+        fail_cues(rig, [f"failed {n}"] * (PLAYER_FAILURES_TO_GIVE_UP - 1))
+        rig.say(f"heard {n}")
+        rig.end_sound()
+    assert rig.scheduler.failure is None
+
+
+def test_a_player_that_cannot_start_fails_its_cue_only(rig):
+    class CannotStart(RecordingPlayer):
+        broken = True
+
+        def play(self, path):
+            if self.broken:
+                raise FileNotFoundError(2, "No such file or directory", "aplay")
+            super().play(path)
+
+    rig.player = CannotStart()
+    rig.scheduler = SpeechScheduler(rig.clock, rig.player, rig.lookup, rig.records.append)
+    rig.say("Lizard")
+    assert rig.outcome("Lizard") == "dropped"
+    assert rig.scheduler.failure is None
+    rig.player.broken = False
+    rig.say("Pyramid")
+    assert rig.played == ["Pyramid"]
+    rig.end_sound()
+    rig.player.broken = True
+    for n in range(PLAYER_FAILURES_TO_GIVE_UP):
+        rig.say(f"cue {n}")
+    assert "could not start recording" in rig.scheduler.failure
 
 
 def test_cue_log_times_are_session_seconds_including_lateness(rig):

@@ -23,6 +23,7 @@ from stretch_desktop.speech.player import (
     find_player,
 )
 from stretch_desktop.speech.renderer import (
+    RESTART_FIRST_DELAY_S,
     CueCache,
     ProcessSynthesiser,
     Pyttsx3Synthesiser,
@@ -165,7 +166,7 @@ def test_the_live_chain_speaks_then_a_pause_silences_within_100_ms(tmp_path, sta
     assert len(lines) == 2
 
 
-def test_a_hung_synthesiser_is_killed_restarted_once_then_replaced_by_silence(tmp_path):
+def test_a_hung_synthesiser_is_killed_and_restarted_after_a_backoff(tmp_path):
     now = [0.0]
     started = threading.Semaphore(0)
     made = []
@@ -177,9 +178,11 @@ def test_a_hung_synthesiser_is_killed_restarted_once_then_replaced_by_silence(tm
 
         def __init__(self):
             self.killed = threading.Event()
+            self.rendering = []
             made.append(self)
 
         def render(self, text, path):
+            self.rendering.append(text)
             started.release()
             self.killed.wait(10)
             raise RuntimeError("killed")
@@ -190,21 +193,35 @@ def test_a_hung_synthesiser_is_killed_restarted_once_then_replaced_by_silence(tm
         def kill(self):
             self.killed.set()
 
+        def died(self):
+            return None
+
     worker = RenderWorker(CueCache(tmp_path, VoiceSettings()), Hangs, timeout_ms=1000,
                           monotonic=lambda: now[0])  # fmt: skip
     try:
-        worker.request(["one", "two"])
+        worker.request(["one"])
         assert started.acquire(timeout=5)
         now[0] += 2.0
         worker.check()
-        assert worker.failure is None, "the first hang earns one restart"
         assert made[0].killed.is_set(), "the hung synthesiser was killed"
+        assert worker.restart_due_at == now[0] + RESTART_FIRST_DELAY_S
+        now[0] += RESTART_FIRST_DELAY_S - 0.01
+        worker.check()
+        assert worker.restart_due_at is not None, "not before the backoff has passed"
+        now[0] += 0.01
+        worker.check()
         assert started.acquire(timeout=5), "a fresh synthesiser renders the text that hung"
-        assert len(made) == 2
+        assert made[1].rendering == ["one"]
         now[0] += 2.0
         worker.check()
-        assert "stopped responding" in worker.failure
+        assert worker.failure is None, "a second hang is restarted too"
         assert made[1].killed.is_set()
+        assert worker.restart_due_at == now[0] + 2 * RESTART_FIRST_DELAY_S, "backing off"
+        now[0] += 2 * RESTART_FIRST_DELAY_S
+        worker.check()
+        worker.request(["two"])
+        assert started.acquire(timeout=5)
+        assert made[2].rendering == ["two"], "'one' hung twice: given up, not tried a third time"
     finally:
         for synthesiser in made:
             synthesiser.kill()

@@ -6,8 +6,10 @@ render worker. The GUI thread never waits for sound. Between requests the thread
 ``_TICK_S`` only while a cue plays or waits; otherwise it sleeps longer (see ``_wait_s``).
 
 ``create_speaker`` is the factory: it returns a LiveSpeaker when a player exists, and otherwise a
-NullSpeaker whose status says what to install. If the synthesiser later fails (no libespeak-ng,
-a hang that a restart did not cure) the LiveSpeaker goes quiet and its status says why.
+NullSpeaker whose status says what to install. A player or a voice process that dies is replaced
+(the render worker and the scheduler say when to stop trying); if the voice cannot start, or the
+player fails cue after cue, the LiveSpeaker goes quiet and its status says why, until the next
+session (``new_session``) tries again.
 """
 
 from __future__ import annotations
@@ -114,6 +116,9 @@ class LiveSpeaker:
     def set_muted(self, muted: bool) -> None:
         self._requests.put(muted)
 
+    def new_session(self) -> None:
+        self._requests.put("new session")
+
     @property
     def status(self) -> str:
         return self._status
@@ -192,6 +197,12 @@ class LiveSpeaker:
                 )
         elif request == "silence":
             scheduler.silence()
+        elif request == "new session" and self._silent_because is not None:
+            log.info("speech: a new session: trying the voice again")
+            self._silent_because = None
+            scheduler.retry()
+            self._worker.retry()
+            self._set_status("Voice starting…")
         elif isinstance(request, bool):
             scheduler.set_muted(request)
         scheduler.tick()

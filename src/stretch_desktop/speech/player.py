@@ -2,17 +2,21 @@
 
 Playing in a child process we own is what makes speech interruptible: pausing the session kills
 the process, which silences the sound immediately, whereas pyttsx3's own playback blocks inside
-its synthesis callback and cannot be stopped (see ../shared/DESIGN.md).
+its synthesis callback and cannot be stopped (see ../shared/DESIGN.md). Each player is started
+through ``children.spawn``, so it dies with the app, even one killed with ``kill -9``.
 """
 
 from __future__ import annotations
 
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Protocol
+
+from stretch_desktop.speech.children import PreExec, spawn
 
 # Tried in this order; the first found on PATH plays. PipeWire, then PulseAudio, then bare ALSA.
 LINUX_PLAYERS: tuple[tuple[str, ...], ...] = (
@@ -56,6 +60,16 @@ def _first_line(stderr: str) -> str:
     return f": {line[:100]}" if line else ""
 
 
+def ended(name: str, code: int) -> str:
+    """How a child process ended, in words: its exit code, or the signal that killed it."""
+    if code < 0:
+        try:
+            return f"{name} was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"{name} was killed by signal {-code}"
+    return f"{name} exited with {code}"
+
+
 class ProcessPlayer:
     """Plays each WAV with a command-line player in a child process."""
 
@@ -71,12 +85,18 @@ class ProcessPlayer:
     def play(self, path: Path) -> None:
         self.stop()
         self._error = None
-        self._process = subprocess.Popen(
-            [*self._command, str(path)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
+        command = [*self._command, str(path)]
+
+        def start(preexec: PreExec | None) -> subprocess.Popen[bytes]:
+            return subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                preexec_fn=preexec,
+            )
+
+        self._process = spawn(start)  # dies with the app: no sound plays on after a crash
 
     def stop(self) -> None:
         process, self._process = self._process, None
@@ -98,8 +118,8 @@ class ProcessPlayer:
         if process.stderr:
             detail = process.stderr.read(2000).decode(errors="replace")
             process.stderr.close()
-            if code != 0:  # e.g. aplay with no sound card
-                self._error = f"{self.name} exited with {code}" + _first_line(detail)
+            if code != 0:  # e.g. aplay with no sound card, or a player someone killed
+                self._error = ended(self.name, code) + _first_line(detail)
         return False
 
     @property
@@ -167,7 +187,7 @@ class RecordingPlayer:
 
     def play(self, path: Path) -> None:
         self.played.append(path)
-        self._playing = True
+        self._playing, self.error = True, None  # as a real player: a new sound, a new outcome
 
     def stop(self) -> None:
         if self._playing:

@@ -2,8 +2,11 @@
 
 Rendering (pyttsx3's ``save_to_file``) takes about 10 ms a cue with espeak-ng, but it can hang
 or fail (no libespeak-ng, a broken voice); it therefore runs on its own thread, watched by a
-timeout. A hung or crashed synthesiser is replaced once; if the replacement fails too the worker
-gives up and says why, and the session goes on in silence with captions.
+timeout. A hung or crashed synthesiser is replaced, after a backoff that grows while failures
+follow one another (0.5 s, 1 s, 2 s … up to 30 s) and starts again after a render succeeds; the
+worker gives up, saying what it saw (an exit code or signal, the voice process's last line of
+error output), only when the voice cannot start at all; then the session goes on in silence with
+captions, and the next session tries again (``retry``).
 
 Each cue is rendered once per voice, rate and volume: the file name is a hash of them, so a
 second session, or the next launch, plays from the cache at once. Knowing each file's length is
@@ -24,9 +27,11 @@ import time
 import wave
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Final, Protocol
+from typing import IO, Final, Protocol
 
 from stretch_desktop.core.timeline import Cue, CueKind
+from stretch_desktop.speech.children import PreExec, spawn
+from stretch_desktop.speech.player import ended
 from stretch_desktop.speech.scheduler import Rendered
 from stretch_desktop.speech.voice import VoiceSettings as VoiceSettings  # re-exported
 
@@ -34,6 +39,18 @@ log = logging.getLogger(__name__)
 
 RENDER_TIMEOUT_MS: Final = 5_000
 """A single cue taking longer than this to render means the synthesiser hung."""
+RESTART_FIRST_DELAY_S: Final = 0.5
+"""The wait before restarting a voice that failed once; it doubles with each failure in a row
+(no render succeeded in between), so a voice that dies at once is not restarted in a tight loop."""
+RESTART_MAX_DELAY_S: Final = 30.0
+"""The longest wait between restarts: a voice that keeps failing is tried twice a minute."""
+START_FAILURES_TO_GIVE_UP: Final = 3
+"""A voice process that dies before it is ready this many times in a row is not restarted again
+until the next session: restarting is for a voice that works and then fails, not for one that
+cannot start here."""
+RENDER_TRIES: Final = 2
+"""A text is tried on this many voice processes; after that it is given up (its cue is dropped),
+so one text that crashes the voice cannot make it restart for ever."""
 _CHIMED = frozenset({CueKind.ANNOUNCE, CueKind.SWITCH_SIDES, CueKind.REST})
 
 
@@ -51,6 +68,11 @@ class Synthesiser(Protocol):
 
     def kill(self) -> None:
         """Stop at once, even in the middle of a render (the watchdog's last resort)."""
+        ...
+
+    def died(self) -> str | None:
+        """Why the synthesiser ended by itself (its process exited or was killed), or None
+        while it can still render: the watchdog replaces a dead voice before a cue needs it."""
         ...
 
 
@@ -82,14 +104,30 @@ class Pyttsx3Synthesiser:
 
     def render(self, text: str, path: Path) -> None:
         # One file per runAndWait: the espeak driver keeps only the last of several queued saves.
-        self._engine.save_to_file(text, str(path))
-        self._engine.runAndWait()
+        # pyttsx3 2.99's espeak driver now and then ends the loop before the file is written
+        # (measured: 1 render in 380, more often with long texts): it is asked once more.
+        for _attempt in range(2):
+            self._engine.save_to_file(text, str(path))
+            self._engine.runAndWait()
+            if _has_sound(path):
+                return
+            log.debug("speech: pyttsx3 wrote no sound for %r; asking again", text)
 
     def voices(self) -> list[tuple[str, str]]:
         return [(str(v.id), str(v.name)) for v in self._engine.getProperty("voices")]
 
     def kill(self) -> None:
         """In-process rendering cannot be interrupted; the voice process exists for that."""
+
+    def died(self) -> str | None:
+        return None
+
+
+def _has_sound(path: Path) -> bool:
+    try:
+        return wav_duration_ms(path) > 0
+    except (OSError, EOFError, wave.Error):
+        return False
 
 
 def _quiet_driver(module_name: str) -> None:
@@ -106,35 +144,112 @@ def render_server_command() -> list[str]:
     return [sys.executable, "-m", "stretch_desktop.speech.render_process"]
 
 
+class VoiceProcessDied(RuntimeError):
+    """The voice process ended (exited, was killed, failed to import): worth a restart. The
+    message says what was seen: the exit code or signal, and its last line of error output."""
+
+
+class VoiceUnavailable(RuntimeError):
+    """The voice process started and said it has no voice (no libespeak-ng, no driver): a
+    restart would find the same, so the message is shown as it is."""
+
+
+class _LastLine:
+    """Reads a child's error output as it comes (so the pipe never fills and blocks the child),
+    keeping its last non-blank line: the gist of why the child died (a Python error's last line
+    names the exception)."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.line = ""
+        self._thread = threading.Thread(
+            target=self._read, args=(stream,), name="voice-stderr", daemon=True
+        )
+        self._thread.start()
+
+    def _read(self, stream: IO[str]) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            for line in stream:
+                if line.strip():
+                    self.line = line.strip()[:200]
+                    log.debug("voice process: %s", self.line)
+        with contextlib.suppress(OSError):
+            stream.close()
+
+    def wait(self, timeout_s: float) -> str:
+        """The last line, once the stream has ended (or ``timeout_s`` has passed)."""
+        self._thread.join(timeout_s)
+        return self.line
+
+
 class ProcessSynthesiser:
     """Renders through the voice process (``render_process``); can be killed when it hangs."""
 
     def __init__(self, settings: VoiceSettings, command: list[str] | None = None) -> None:
         self._settings = settings
-        self._process = subprocess.Popen(
-            command or render_server_command(),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            encoding="utf-8",
-        )
+        argv = command or render_server_command()
+
+        def start(preexec: PreExec | None) -> subprocess.Popen[str]:
+            return subprocess.Popen(
+                argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                preexec_fn=preexec,
+            )
+
+        self._process = spawn(start)  # dies with the app, even one killed with kill -9
+        assert self._process.stderr is not None
+        self._stderr = _LastLine(self._process.stderr)
+        self._killed = False
         hello = self._read()
-        if not hello or not hello.get("ready"):
+        if hello is None:
+            reason = self._ended()
             self.kill()
-            reason = hello.get("error") if hello else None
-            raise RuntimeError(reason or "the voice process stopped at start")
+            raise VoiceProcessDied(f"{reason} while starting")
+        if not hello.get("ready"):
+            self.kill()
+            reason = str(hello.get("error") or "the voice process has no voice")
+            raise VoiceUnavailable(reason)
         self.name = str(hello.get("name", "pyttsx3"))
         voices = hello.get("voices")
         self._voices = [(str(v[0]), str(v[1])) for v in voices] if isinstance(voices, list) else []
+        log.info("speech: voice process %d ready (%s)", self._process.pid, self.name)
+
+    @property
+    def pid(self) -> int:
+        return self._process.pid
 
     def _read(self) -> dict[str, object] | None:
+        """The next reply, or None when the voice process has ended."""
         assert self._process.stdout is not None
-        line = self._process.stdout.readline()
+        try:
+            line = self._process.stdout.readline()
+        except (OSError, ValueError):  # closed by kill() on another thread
+            return None
         if not line:
             return None
-        reply = json.loads(line)
+        try:
+            reply = json.loads(line)
+        except ValueError:
+            self.kill()
+            raise VoiceProcessDied(
+                f"the voice process said something unexpected: {line.strip()[:80]!r}"
+            ) from None
         return reply if isinstance(reply, dict) else None
+
+    def _ended(self) -> str:
+        """What became of the voice process, once its output has ended: how it exited and its
+        last line of error output."""
+        try:
+            code = self._process.wait(timeout=2)
+        except subprocess.TimeoutExpired:  # it closed its output but runs on: end it
+            self.kill()
+            code = self._process.returncode
+        line = self._stderr.wait(timeout_s=1)
+        return ended("the voice process", code) + (f": {line}" if line else "")
 
     def render(self, text: str, path: Path) -> None:
         assert self._process.stdin is not None
@@ -148,18 +263,24 @@ class ProcessSynthesiser:
         try:
             self._process.stdin.write(json.dumps(request) + "\n")
             self._process.stdin.flush()
-        except (BrokenPipeError, OSError):
-            raise RuntimeError("the voice process is gone") from None
+        except (OSError, ValueError):  # a broken pipe, or closed by kill()
+            raise VoiceProcessDied(self._ended()) from None
         reply = self._read()
         if reply is None:
-            raise RuntimeError("the voice process is gone")
+            raise VoiceProcessDied(self._ended())
         if not reply.get("ok"):
             raise RuntimeError(str(reply.get("error", "rendering failed")))
 
     def voices(self) -> list[tuple[str, str]]:
         return list(self._voices)
 
+    def died(self) -> str | None:
+        if self._killed or self._process.poll() is None:
+            return None
+        return self._ended()
+
     def kill(self) -> None:
+        self._killed = True
         if self._process.poll() is None:
             self._process.kill()
         self._process.wait(timeout=5)
@@ -245,14 +366,23 @@ class CueCache:
         return rendered
 
 
+def restart_delay_s(failures_in_a_row: int) -> float:
+    """How long to wait before the restart that follows this many failures in a row."""
+    doubled = RESTART_FIRST_DELAY_S * 2.0 ** max(failures_in_a_row - 1, 0)
+    return min(doubled, RESTART_MAX_DELAY_S)
+
+
 class RenderWorker:
     """Renders requested texts on a thread of its own; reports a hang or a crash, never raises.
 
     ``check()`` is the watchdog: called regularly (by the speaker's thread), it notices a render
-    that has run past its timeout, kills that synthesiser (the voice process) and starts a fresh
-    one, once; the text that hung goes back in the queue. A second failure leaves the worker
-    ``failed`` with a reason a person can act on. A thread whose synthesiser was replaced finds
-    out when it wakes and leaves quietly: its late error is not the new one's failure.
+    that has run past its timeout or a voice process that died while idle, kills it and starts a
+    fresh one once the backoff (``restart_delay_s``) has passed; the text that failed goes back in
+    the queue. Time is read from the injected ``monotonic``, and restarts happen only inside
+    ``check()``, so tests drive the backoff without waiting. A voice that cannot start
+    (``START_FAILURES_TO_GIVE_UP``, or it says it has no voice) leaves the worker ``failure``
+    with a reason a person can act on, until ``retry()``. A thread whose synthesiser was replaced
+    finds out when it wakes and leaves quietly: its late error is not the new one's failure.
     """
 
     def __init__(
@@ -271,7 +401,10 @@ class RenderWorker:
         self._busy: tuple[float, str] | None = None  # since when, and which text
         self._synthesiser: Synthesiser | None = None
         self._generation = 0
-        self._restarts = 0
+        self._failures_in_a_row = 0  # since the last render that succeeded: sets the backoff
+        self._start_failures = 0  # voice processes in a row that died before they were ready
+        self._restart_at: float | None = None
+        self._tries: dict[str, int] = {}  # texts whose render failed, and how often
         self.failure: str | None = None
         self.synthesiser_name = "starting"
         self.voices: list[tuple[str, str]] = []
@@ -282,11 +415,26 @@ class RenderWorker:
     def wait_rendered(self, texts: Iterable[str], timeout_s: float) -> bool:
         """Block until every text is on disk (or the voice failed, or time ran out)."""
         wanted = list(texts)
+        return self.wait_for(
+            lambda: self.failure is not None or all(self.cache.complete(t) for t in wanted),
+            timeout_s,
+        )
+
+    def wait_for(self, predicate: Callable[[], bool], timeout_s: float) -> bool:
+        """For tools and tests: block until ``predicate()`` holds, looked at again each time
+        the worker's state changes (a render done, a restart scheduled, the voice given up)."""
         with self._rendered:
-            return self._rendered.wait_for(
-                lambda: self.failure is not None or all(self.cache.complete(t) for t in wanted),
-                timeout=timeout_s,
-            )
+            return self._rendered.wait_for(predicate, timeout=timeout_s)
+
+    def _changed(self) -> None:
+        with self._rendered:
+            self._rendered.notify_all()
+
+    @property
+    def restart_due_at(self) -> float | None:
+        """When the pending restart is due (``monotonic`` seconds), or None if none is."""
+        with self._lock:
+            return self._restart_at
 
     def _start_thread(self) -> None:
         with self._lock:
@@ -304,34 +452,84 @@ class RenderWorker:
                 self._jobs.put(text)
 
     def check(self) -> None:
-        """The watchdog: replace a hung synthesiser once, then give up."""
+        """The watchdog: replace a hung or dead synthesiser after the backoff; start a due one."""
+        now = self._monotonic()
         with self._lock:
-            busy = self._busy
-            hung = busy is not None and (self._monotonic() - busy[0]) * 1000 > self._timeout_ms
-            if busy is None or not hung or self.failure:
+            if self.failure:
+                return
+            pending = self._restart_at
+            if pending is not None:
+                if now < pending:
+                    return  # no voice runs while a restart waits
+                self._restart_at = None
+            busy, synthesiser = self._busy, self._synthesiser
+        if pending is not None:
+            self._start_thread()
+        elif synthesiser is None:
+            return  # starting, or closed
+        elif busy is not None:
+            if (now - busy[0]) * 1000 > self._timeout_ms:
+                timeout = f"rendering took over {self._timeout_ms / 1000:g} s"
+                self._replace(synthesiser, busy, timeout)
+        else:
+            died = synthesiser.died()
+            if died:
+                self._replace(synthesiser, None, died)
+
+    def _replace(
+        self, synthesiser: Synthesiser, busy: tuple[float, str] | None, reason: str
+    ) -> None:
+        """Take ``synthesiser`` out of service, kill it and schedule a fresh one; the text it
+        hung on goes back in the queue. Nothing is done if its thread got there first (its
+        render failed and it replaced itself) or moved on meanwhile (a render ended or began)."""
+        with self._lock:
+            if synthesiser is not self._synthesiser or self._busy != busy:
                 return
             self._busy = None
-            stuck, self._synthesiser = self._synthesiser, None
-            self._generation += 1  # the stuck thread is now stale, whatever it does next
-        self._jobs.put(busy[1])
-        if stuck is not None:
-            stuck.kill()
-        self._fail_or_restart(f"rendering took over {self._timeout_ms / 1000:g} s")
+            self._synthesiser = None
+            self._generation += 1  # its thread is now stale, whatever it does next
+        if busy is not None:
+            self._retry_text(busy[1])
+        synthesiser.kill()
+        self._schedule_restart(reason)
 
-    def _fail_or_restart(self, reason: str) -> None:
+    def _retry_text(self, text: str) -> None:
+        """Queue a text whose render failed again, unless it has had its ``RENDER_TRIES``."""
         with self._lock:
-            giving_up = self._restarts >= 1
-            if giving_up:
-                self.failure = f"Voice off: the voice stopped responding ({reason})"
-            else:
-                self._restarts += 1
-        if giving_up:
-            log.error("speech: giving up: %s", reason)
-            self.ready.set()
-            with self._rendered:
-                self._rendered.notify_all()
-            return
-        log.warning("speech: %s; restarting the voice once", reason)
+            tries = self._tries[text] = self._tries.get(text, 0) + 1
+        if tries < RENDER_TRIES:
+            self._jobs.put(text)
+        else:
+            log.warning(
+                "speech: %r failed on %d voice processes; its cue will be dropped", text, tries
+            )
+
+    def _schedule_restart(self, reason: str) -> None:
+        with self._lock:
+            self._failures_in_a_row += 1
+            delay = restart_delay_s(self._failures_in_a_row)
+            self._restart_at = self._monotonic() + delay
+        log.warning("speech: %s; restarting the voice in %g s", reason, delay)
+        self._changed()
+
+    def _give_up(self, failure: str) -> None:
+        with self._lock:
+            self.failure = failure
+            self._restart_at = None
+        log.error("speech: %s", failure)
+        self.ready.set()
+        self._changed()
+
+    def retry(self) -> None:
+        """Try a voice that was given up again (a new session), with a fresh run of tries."""
+        with self._lock:
+            if self.failure is None:
+                return
+            self.failure = None
+            self._failures_in_a_row = self._start_failures = 0
+            self._tries.clear()
+            self.ready.clear()
+        log.info("speech: trying the voice again")
         self._start_thread()
 
     def close(self) -> None:
@@ -339,6 +537,7 @@ class RenderWorker:
         with self._lock:
             synthesiser, self._synthesiser = self._synthesiser, None
             self._generation += 1
+            self._restart_at = None
         if synthesiser is not None:
             synthesiser.kill()
 
@@ -349,59 +548,99 @@ class RenderWorker:
     def _run(self, generation: int) -> None:
         try:
             synthesiser = self._make()
+        except VoiceProcessDied as error:  # crashed or was killed while starting
+            self._start_failed(generation, str(error))
+            return
         except Exception as error:  # no libespeak-ng, no driver: a message, not a crash
-            with self._lock:
-                self.failure = explain(error)
-            log.error("speech: %s", self.failure)
-            self.ready.set()
+            if self._current(generation):
+                self._give_up(explain(error))
             return
         with self._lock:
             if generation != self._generation:  # closed or replaced while starting
-                synthesiser.kill()
-                return
-            self._synthesiser = synthesiser
+                stale = True
+            else:
+                stale = False
+                self._synthesiser = synthesiser
+                self._start_failures = 0
+        if stale:
+            synthesiser.kill()
+            return
         self.synthesiser_name = synthesiser.name
         self.voices = synthesiser.voices()
         self.ready.set()
+        self._changed()
+        self._serve(generation, synthesiser)
+
+    def _start_failed(self, generation: int, reason: str) -> None:
+        with self._lock:
+            if generation != self._generation:
+                return
+            self._start_failures += 1
+            count = self._start_failures
+        if count >= START_FAILURES_TO_GIVE_UP:
+            self._give_up(f"Voice off: the voice failed to start {count} times in a row ({reason})")
+        else:
+            self._schedule_restart(reason)
+
+    def _serve(self, generation: int, synthesiser: Synthesiser) -> None:
         while True:
             text = self._jobs.get()
-            if text is None or not self._current(generation):
-                if text is not None:
-                    self._jobs.put(text)  # a newer worker took over: hand the job back
+            if text is None:  # closed: pass it on, so that every thread waiting here leaves
+                self._jobs.put(None)
+                return
+            with self._lock:
+                stale = generation != self._generation
+                if not stale:
+                    self._busy = (self._monotonic(), text)
+            if stale:
+                self._jobs.put(text)  # a newer worker took over: hand the job back
                 return
             if self.cache.complete(text):
+                with self._lock:
+                    self._busy = None
                 continue
-            with self._lock:
-                self._busy = (self._monotonic(), text)
             try:
                 self.cache.store(text, synthesiser)
             except Exception as error:
-                if not self._current(generation):
-                    return  # killed by the watchdog: the new worker carries on
                 with self._lock:
+                    if generation != self._generation:
+                        return  # replaced by the watchdog: the new worker carries on
                     self._busy = None
-                log.warning("speech: could not render %r: %s", text, error)
-                with self._lock:
-                    self._generation += 1
                     self._synthesiser = None
+                    self._generation += 1
+                log.warning("speech: could not render %r: %s", text, error)
                 synthesiser.kill()
-                self._jobs.put(text)
-                self._fail_or_restart(f"rendering failed: {error}")
+                self._retry_text(text)
+                self._schedule_restart(f"rendering failed: {error}")
                 return
             with self._lock:
                 self._busy = None
-            with self._rendered:
-                self._rendered.notify_all()
+                self._failures_in_a_row = 0  # a render succeeded: the backoff starts over
+                self._tries.pop(text, None)
+            self._changed()
+
+
+_ESPEAK_MISSING: Final = (
+    "cannot open shared object",  # ctypes: libespeak-ng.so.1: cannot open shared object file
+    "do not have espeak",  # pyttsx3: "you probably do not have eSpeak or eSpeak-ng installed"
+    "not installed",
+    "not found",
+)
+
+
+def espeak_missing(text: str) -> bool:
+    """The error says the espeak library is missing (not merely that something near it broke:
+    advice to install a package that is already there sends a person the wrong way)."""
+    lower = text.lower()
+    return "espeak" in lower and any(marker in lower for marker in _ESPEAK_MISSING)
 
 
 def explain(error: BaseException) -> str:
-    """A reason a person can act on, from whatever stopped the voice starting."""
+    """A reason a person can act on, from whatever stopped the voice starting. Installing
+    libespeak-ng1 is suggested only when the error says it is missing."""
     text = str(error) or type(error).__name__
     if text.startswith("Voice unavailable"):
         return text
-    likely_espeak = "espeak" in text.lower() or isinstance(
-        error, OSError | RuntimeError | ImportError
-    )
-    if likely_espeak and sys.platform.startswith("linux"):
+    if espeak_missing(text) and sys.platform.startswith("linux"):
         return f"Voice unavailable — install libespeak-ng1 ({text})"
     return f"Voice unavailable — {text}"

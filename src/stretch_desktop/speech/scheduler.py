@@ -8,6 +8,9 @@ The rules (each has a test):
    sides, rest, session complete) is said as soon as possible, cutting a low-priority cue short.
 3. ``silence()`` (pause, seek, stop) stops the sound at once and forgets what was waiting.
 4. Nothing here blocks: the player starts a child process and returns; this class only decides.
+5. A player that fails (exits with an error, is killed, cannot start) fails its cue, not the
+   voice: the next cue starts a new player. Only ``PLAYER_FAILURES_TO_GIVE_UP`` failures in a
+   row set ``failure`` (the speaker goes quiet); ``retry()`` (a new session) clears it.
 
 Pure apart from the player it is handed: time comes from an injected clock, so the tests run the
 rules on a fake clock with a recording player.
@@ -15,6 +18,7 @@ rules on a fake clock with a recording player.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,12 +28,19 @@ from stretch_desktop.core.clock import Clock
 from stretch_desktop.core.timeline import Cue, Priority
 from stretch_desktop.speech.player import Player
 
+log = logging.getLogger(__name__)
+
 LATE_WINDOW_MS: Final = 100
 """A cue that cannot start within this long of falling due is late; low-priority ones drop."""
 RENDER_WAIT_MS: Final = 3_000
 """How long an important cue may wait for its audio to be rendered before it is given up."""
 OVERRUN_GRACE_MS: Final = 1_000
 """A player still going this long after its sound should have ended is hung: it is stopped."""
+PLAYER_FAILURES_TO_GIVE_UP: Final = 3
+"""This many cues in a row whose player failed turn the voice off until the next session. One
+failure is a failed cue (a player killed by someone, a busy sound device): the next cue starts a
+new player. Three in a row is a player that cannot play here (no sound card), which would
+otherwise fail every cue of the session, each with a line in the log."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +104,10 @@ class SpeechScheduler:
         self._waiting: list[_Waiting] = []
         self._playing: _Playing | None = None
         self._muted = False
+        self._failures_in_a_row = 0
         self.failure: str | None = None
-        """Set when the player could not start: the speaker reports it and falls silent."""
+        """Set when the player failed too often in a row: the speaker reports it and falls
+        silent until ``retry()``."""
 
     def say(self, cue: Cue, lateness_ms: int, received_ms: int | None = None) -> None:
         """``cue`` fell due ``lateness_ms`` before ``received_ms`` (default: now)."""
@@ -119,6 +132,11 @@ class SpeechScheduler:
         if muted:
             self.silence()
 
+    def retry(self) -> None:
+        """A new session: a player that failed before gets a fresh run of tries."""
+        self.failure = None
+        self._failures_in_a_row = 0
+
     @property
     def busy(self) -> bool:
         """Something is playing or waiting to: only then does ``tick`` need calling often."""
@@ -132,11 +150,15 @@ class SpeechScheduler:
             if overran or not self._player.playing:
                 if overran:
                     self._player.stop()
-                if self._player.error:  # nothing was heard: say so, and stop trying
-                    self.failure = f"Voice off: could not play sound ({self._player.error})"
+                error = self._player.error
+                if error:  # the cue failed (not heard, or not all of it): say so, carry on
+                    self._player_failed(error)
                     self._finish(now, "dropped")
-                else:  # a hung player that had to be stopped was cut, not spoken
-                    self._finish(now, "cut" if overran else "spoken")
+                elif overran:  # a hung player that had to be stopped was cut, not spoken
+                    self._finish(now, "cut")
+                else:
+                    self._failures_in_a_row = 0
+                    self._finish(now, "spoken")
         self._drop_stale(now)
         important = [w for w in self._waiting if w.cue.priority is Priority.HIGH]
         if important and self._playing and self._playing.waiting.cue.priority is Priority.LOW:
@@ -166,10 +188,18 @@ class SpeechScheduler:
         try:
             self._player.play(rendered.path)
         except OSError as error:
-            self.failure = f"Voice off: could not start {self._player.name} ({error})"
+            self._player_failed(f"could not start {self._player.name} ({error})")
             self._log(waiting, None, 0, "dropped")
             return
         self._playing = _Playing(waiting, now, rendered.duration_ms)
+
+    def _player_failed(self, reason: str) -> None:
+        self._failures_in_a_row += 1
+        count = self._failures_in_a_row
+        if count >= PLAYER_FAILURES_TO_GIVE_UP:
+            self.failure = f"Voice off: sound failed to play {count} times in a row ({reason})"
+        else:
+            log.warning("speech: %s; the cue is dropped, the next one starts a new player", reason)
 
     def _finish(self, now: int, outcome: str) -> None:
         playing = self._playing

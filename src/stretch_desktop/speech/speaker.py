@@ -26,6 +26,11 @@ class Speaker(Protocol):
 
     def set_muted(self, muted: bool) -> None: ...
 
+    def new_session(self) -> None:
+        """A session is starting: a voice turned off by failures (a player that failed cue after
+        cue, a voice process that could not start) is tried again. Returns at once."""
+        ...
+
     @property
     def status(self) -> str:
         """One line for the window: which voice is in use, or why there is none."""
@@ -59,6 +64,9 @@ class NullSpeaker:
         pass
 
     def set_muted(self, muted: bool) -> None:
+        pass
+
+    def new_session(self) -> None:
         pass
 
     @property
@@ -95,6 +103,12 @@ class RecordingSpeaker:
 
     def set_muted(self, muted: bool) -> None:
         self.muted = muted
+
+    sessions: int = 0
+    """How many times ``new_session`` was called."""
+
+    def new_session(self) -> None:
+        self.sessions += 1
 
     prepared: list[str] = field(default_factory=list)
     lengths: dict[str, int] = field(default_factory=dict)

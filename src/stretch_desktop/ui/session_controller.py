@@ -180,6 +180,7 @@ class SessionController(QObject):
         self._routine, self._preferences = routine, preferences
         # Lead-ins stretch to fit their announcement as the voice actually says it.
         timeline = compile_routine(routine, replace(preferences, speech_ms=self.speech_ms))
+        self._speaker.new_session()  # a voice turned off by failures is tried again
         self._speaker.prepare(cue_texts(timeline))
         self._engine = SessionEngine(timeline, self._clock)
         self._session_id, self._carried = None, (0, 0, 0.0)
