@@ -445,3 +445,98 @@ def test_nothing_falls_due_while_paused_and_a_seek_moves_the_next_due_time(engin
     second = engine.timeline.steps[1]
     assert engine.next_due_ms() > clock.now_ms()
     assert engine.next_due_ms() - clock.now_ms() <= second.end_ms - second.start_ms
+
+
+# --- a real suspend: the monotonic clock stands still, the sleep-counting one does not ---------
+
+
+def test_a_suspend_pauses_where_the_person_was_though_monotonic_time_stood_still(engine, clock):
+    """Issue 15, defect 8: on Linux ``time.monotonic`` does not advance while suspended, so
+    a sleep showed as no gap at all and the session ran on as if nobody had left."""
+    engine.start()
+    run(engine, clock, 1000)
+    clock.suspend(60 * 60_000)  # an hour asleep
+    clock.advance(100)  # the ticker fires as soon as the machine wakes
+    events = engine.poll()
+    assert events == [Paused(PauseReason.SLEEP, 1000, 60 * 60_000 + 100)]
+    assert engine.state is State.PAUSED
+    assert engine.snapshot().elapsed_ms == 1000
+    assert engine.snapshot().active_ms == 1000  # the sleep is not activity
+    engine.resume()
+    run(engine, clock, 1000)
+    assert engine.snapshot().elapsed_ms == 2000  # nothing skipped: on from where it paused
+
+
+def test_a_suspend_within_the_limit_is_lateness_not_sleep(engine, clock):
+    engine.start()
+    run(engine, clock, 1000)
+    clock.suspend(MAX_POLL_GAP_MS - 100)
+    clock.advance(100)
+    assert not any(isinstance(e, Paused) for e in engine.poll())
+    assert engine.state is State.RUNNING
+
+
+def test_a_suspend_seen_at_a_command_pauses_through_the_table(engine, clock):
+    engine.start()
+    clock.suspend(MAX_POLL_GAP_MS + 1)
+    with pytest.raises(IllegalCommand, match="cannot pause while paused"):
+        engine.pause()  # the sleep was noticed first: already paused, and says why
+    assert engine.snapshot().pause_reason is PauseReason.SLEEP
+
+
+@pytest.mark.parametrize("state", [State.IDLE, State.PAUSED, State.FINISHED])
+def test_a_suspend_moves_only_a_running_session(engine, clock, state):
+    to_state(engine, clock, state)
+    before = engine.snapshot()
+    clock.suspend(60 * 60_000)
+    assert engine.poll() == []
+    assert engine.snapshot() == before
+
+
+def test_a_wall_clock_set_back_is_not_a_sleep(engine, clock):
+    """Where the sleep-counting reading is the wall clock, setting it back (by hand, by NTP)
+    moves it less than the monotonic clock: no suspend does that, so it changes nothing."""
+    engine.start()
+    run(engine, clock, 1000)
+    clock.jump(-60 * 60_000)
+    events = run(engine, clock, 1000)
+    assert not any(isinstance(e, Paused) for e in events)
+    assert engine.snapshot().elapsed_ms == 2000
+
+
+def test_a_wall_clock_set_forward_is_taken_for_a_sleep(engine, clock):
+    """A forward jump with no monotonic gap cannot be told from a resume: it pauses (undone
+    with one key) rather than risk running on while nobody is there."""
+    engine.start()
+    run(engine, clock, 1000)
+    clock.jump(60 * 60_000)
+    clock.advance(100)
+    assert engine.poll() == [Paused(PauseReason.SLEEP, 1000, 60 * 60_000 + 100)]
+
+
+def test_the_real_clock_counts_sleep_on_boot_time_where_there_is_one(monkeypatch):
+    import time
+
+    from stretch_desktop.core.clock import MonotonicClock
+
+    if hasattr(time, "CLOCK_BOOTTIME"):
+        real = time.clock_gettime_ns
+        monkeypatch.setattr(
+            time,
+            "clock_gettime_ns",
+            lambda which: 7_000_000_000 if which == time.CLOCK_BOOTTIME else real(which),
+        )
+        assert MonotonicClock().with_sleep_ms() == 7_000
+    monkeypatch.delattr(time, "CLOCK_BOOTTIME", raising=False)
+    monkeypatch.setattr(time, "time_ns", lambda: 9_000_000_000)
+    assert MonotonicClock().with_sleep_ms() == 9_000  # elsewhere: the wall clock
+
+
+def test_the_fake_clock_suspends_and_jumps_only_its_sleep_counting_reading():
+    clock = FakeClock(100)
+    clock.advance(10)
+    clock.suspend(1000)
+    clock.jump(-50)
+    assert (clock.now_ms(), clock.with_sleep_ms()) == (110, 1060)
+    with pytest.raises(ValueError, match="suspend"):
+        clock.suspend(-1)

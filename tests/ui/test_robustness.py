@@ -1,10 +1,13 @@
 """What the window does when things go wrong: damaged files, a broken import, no history, sleep."""
 
+import random
 import sqlite3
+from datetime import datetime
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QByteArray, QSettings, Qt
 
+import stretch_desktop.ui.settings as settings_module
 from stretch_desktop.core.clock import FakeClock
 from stretch_desktop.core.engine import MAX_POLL_GAP_MS, State
 from stretch_desktop.library import builtin_routines, user_routines_dir
@@ -14,7 +17,7 @@ from stretch_desktop.ui.main_window import MainWindow
 from stretch_desktop.ui.pages.history import summary_text
 from stretch_desktop.ui.preferences import LivePreferences
 from stretch_desktop.ui.session_controller import SessionController
-from stretch_desktop.ui.settings import Settings, UiPreferences
+from stretch_desktop.ui.settings import Settings, UiPreferences, damage
 from stretch_desktop.ui.ticker import ManualTicker
 from tests.core.routines import SMALL
 
@@ -52,6 +55,81 @@ def test_damaged_settings_are_moved_aside_and_defaults_used(tmp_path, content):
     assert settings.load() == UiPreferences()
     (kept,) = tmp_path.glob("settings.ini.corrupt-*")
     assert kept.read_bytes() == content
+
+
+def test_a_settings_file_of_random_bytes_is_kept_aside_said_once_and_not_rewritten(tmp_path):
+    """Issue 15, defect 6: Qt read random bytes as junk keys without complaint, and the next
+    save rewrote the file in place: no copy kept, nothing said."""
+    path = tmp_path / "settings.ini"
+    junk = random.Random(15).randbytes(4096)  # the audit's case: a few KB of random bytes
+    path.write_bytes(junk)
+    settings = Settings(QSettings(str(path), QSettings.Format.IniFormat))
+    assert settings.notice is not None
+    (kept,) = tmp_path.glob("settings.ini.corrupt-*")
+    assert kept.name in settings.notice
+    assert kept.read_bytes() == junk
+    assert settings.load() == UiPreferences()
+    settings.save(UiPreferences(muted=True))  # a fresh file; the copy is left as it was
+    assert kept.read_bytes() == junk
+    assert damage(path.read_bytes()) is None
+    again = Settings(QSettings(str(path), QSettings.Format.IniFormat))
+    assert again.notice is None  # said once
+    assert again.load().muted
+
+
+def test_a_second_damaged_file_in_the_same_second_does_not_overwrite_the_first_copy(
+    tmp_path, monkeypatch
+):
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime(2026, 1, 2, 3, 4, 5)
+
+    monkeypatch.setattr(settings_module, "datetime", Frozen)
+    path = tmp_path / "settings.ini"
+    for content in (b"\x00first", b"\x00second"):
+        path.write_bytes(content)
+        Settings(QSettings(str(path), QSettings.Format.IniFormat))
+    kept = sorted(tmp_path.glob("settings.ini.corrupt-*"))
+    assert [k.name for k in kept] == [
+        "settings.ini.corrupt-20260102T030405",
+        "settings.ini.corrupt-20260102T030405-2",
+    ]
+    assert [k.read_bytes() for k in kept] == [b"\x00first", b"\x00second"]
+
+
+def test_whatever_qt_writes_is_never_taken_for_damage(tmp_path):
+    path = tmp_path / "settings.ini"
+    store = QSettings(str(path), QSettings.Format.IniFormat)
+    every = "".join(chr(c) for c in range(0x800)) + "\u2028\x85\U0001f600"
+    store.setValue("window/geometry", QByteArray(bytes(range(256))))
+    store.setValue("voice/voice", every)
+    store.setValue("ünï/kéy\x01 =[x]", "a\nb")
+    store.setValue("a/list", ["a", 1, 2.5, True])
+    store.setValue("a/long", "word " * 2000)
+    store.sync()
+    assert damage(path.read_bytes()) is None
+    settings = Settings(QSettings(str(path), QSettings.Format.IniFormat))
+    assert settings.notice is None
+    assert settings._store.value("voice/voice") == every
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", None),
+        (b"\xef\xbb\xbf[pace]\r\ninhale_s=3\r\n", None),  # an editor's BOM and CRLF
+        (b"; a comment\n# another\n\n[General]\nlong=a\\\n  continued\n", None),
+        (b"caf\xc3\xa9=ol\xc3\xa9\n", None),
+        (b"[pace]\ninhale_s=3\ncaf\xe9=1\n", "line 3: not UTF-8 text"),
+        (b"[pace]\ninhale_s=3\x00\n", "line 2: a control character"),
+        (b"[pace]\n\x0c\n", "line 2: a control character"),
+        (b"[pace]\ninhale_s=3\nhello\n", "line 3: not a [section] or a key=value"),
+        (b"[pace\n", "line 1: not a [section] or a key=value"),
+    ],
+)
+def test_what_counts_as_damage(content, expected):
+    assert damage(content) == expected
 
 
 def test_good_settings_are_left_alone(tmp_path):

@@ -1,12 +1,27 @@
-"""Where the engine gets the time: a protocol, the real monotonic clock, and a fake for tests.
+"""Where the engine gets the time: a protocol, the real clocks, and a fake for tests.
 
-The engine never sleeps and never counts timer ticks; it asks a clock. A monotonic clock cannot
-be moved by the user changing the wall clock, a time-zone change or NTP, so a session cannot jump.
+The engine never sleeps and never counts timer ticks; it asks a clock. A clock gives two readings:
+
+- ``now_ms()``: monotonic time, which session time is measured on. It cannot be moved by the user
+  changing the wall clock, a time-zone change or NTP, so a session cannot jump. On Linux it also
+  stands still while the machine is suspended, so it cannot tell that a suspend happened.
+- ``with_sleep_ms()``: a reading that keeps counting while the machine is suspended, read only to
+  notice a sleep (the engine compares how far each reading moved between two polls). On Linux it
+  is ``CLOCK_BOOTTIME``: monotonic, and counting suspend. Elsewhere it is the wall clock, which
+  counts suspend but can be set. How the engine judges the wall clock moving on its own:
+
+  * backwards (set back by hand or by NTP): the sleep reading moved less than the monotonic one,
+    which no suspend does, so it is ignored; the next poll compares from the new setting.
+  * forwards, with no matching monotonic gap: judged a sleep, as it cannot be told from one (after
+    a resume the monotonic clock shows only the usual tick too). The cost of being wrong is a
+    pause where the person was, undone with one key; a real sleep missed would leave the session
+    running while nobody is there. Small NTP corrections are far below the engine's threshold.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 
@@ -15,25 +30,78 @@ class Clock(Protocol):
         """Milliseconds from an arbitrary fixed origin; never goes backwards."""
         ...
 
+    def with_sleep_ms(self) -> int:
+        """Milliseconds from an arbitrary origin, counting the time the machine was suspended
+        (``now_ms`` may not). Only its differences mean anything; see the module's docstring."""
+        ...
+
+
+def _boot_time_ms() -> int:
+    return time.clock_gettime_ns(time.CLOCK_BOOTTIME) // 1_000_000
+
+
+def _wall_time_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def _sleep_counting_clock() -> Callable[[], int]:
+    """``CLOCK_BOOTTIME`` where the system has it (Linux), else the wall clock."""
+    if hasattr(time, "CLOCK_BOOTTIME"):
+        try:
+            _boot_time_ms()
+        except OSError:  # a kernel without it (before 2.6.39)
+            return _wall_time_ms
+        return _boot_time_ms
+    return _wall_time_ms
+
 
 class MonotonicClock:
+    """The real clocks: session time from ``time.monotonic``; sleep noticed on a clock that
+    counts it."""
+
+    def __init__(self) -> None:
+        self._with_sleep = _sleep_counting_clock()
+
     def now_ms(self) -> int:
         return time.monotonic_ns() // 1_000_000
 
+    def with_sleep_ms(self) -> int:
+        return self._with_sleep()
+
 
 class FakeClock:
-    """A clock a test moves by hand: a 20-minute routine runs in microseconds."""
+    """A clock a test moves by hand: a 20-minute routine runs in microseconds.
+
+    ``advance`` moves both readings (time passing while awake); ``suspend`` moves only the
+    sleep-counting one, as a real suspend does on Linux; ``jump`` moves only that one either way,
+    as setting the wall clock does where the wall clock is the sleep-counting reading.
+    """
 
     def __init__(self, start_ms: int = 0) -> None:
         self._now = start_ms
+        self._with_sleep = start_ms
 
     def now_ms(self) -> int:
         return self._now
+
+    def with_sleep_ms(self) -> int:
+        return self._with_sleep
 
     def advance(self, ms: int) -> None:
         if ms < 0:
             raise ValueError("a monotonic clock never goes backwards")
         self._now += ms
+        self._with_sleep += ms
 
     def set(self, now_ms: int) -> None:
         self.advance(now_ms - self._now)
+
+    def suspend(self, ms: int) -> None:
+        """The machine sleeps for ``ms``: the monotonic reading stands still."""
+        if ms < 0:
+            raise ValueError("a suspend cannot last less than nothing")
+        self._with_sleep += ms
+
+    def jump(self, ms: int) -> None:
+        """The sleep-counting reading is set ``ms`` forwards (or backwards, if negative)."""
+        self._with_sleep += ms

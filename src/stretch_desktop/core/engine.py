@@ -28,7 +28,9 @@ called every cue is returned exactly once. Seeks move the cursor.
 
 If polls stop for longer than ``MAX_POLL_GAP_MS`` while running (the laptop slept, the program
 hung), the engine does not race through the poses it missed: it pauses at the last polled moment
-and says why.
+and says why. The gap is measured on both of the clock's readings: a hang shows on the monotonic
+one; a suspend, during which the monotonic clock stands still on Linux, shows only on the one that
+counts sleep (``Clock.with_sleep_ms``). Either being longer than the limit pauses the session.
 
 A session that reached its end counts as completed only if the person actually did it: see
 :func:`counts_as_completed`.
@@ -106,7 +108,8 @@ class Internal(enum.Enum):
     END = "end"
     """Session time reached the end: it ran out, or a skip or jump went past the last step."""
     STALL = "stall"
-    """Polls stopped for longer than ``MAX_POLL_GAP_MS`` while running: a sleep or a hang."""
+    """Polls stopped for longer than ``MAX_POLL_GAP_MS`` while running: a sleep or a hang,
+    measured on the monotonic clock or on the one that counts sleep, whichever moved further."""
 
 
 Trigger: TypeAlias = Command | Internal
@@ -251,6 +254,7 @@ class SessionEngine:
         self._frozen_ms = 0  # while not running: session time, held still
         self._cursor = 0
         self._last_poll_ms = clock.now_ms()
+        self._last_poll_with_sleep_ms = clock.with_sleep_ms()
         self._pause_reason: PauseReason | None = None
         self._outcomes: list[StepOutcome | None] = [None] * len(timeline.steps)
         self._pending: list[Event] = []
@@ -458,14 +462,21 @@ class SessionEngine:
         return self._timeline.phase_at(self._elapsed_at(now)).step
 
     def _advance(self, now: int) -> None:
-        """Let time pass up to ``now``: hand out what fell due, or pause if polls stopped."""
+        """Let time pass up to ``now``: hand out what fell due, or pause if polls stopped.
+
+        The time since the last poll is the larger of the two readings' moves: the monotonic one
+        sees a hang, only the sleep-counting one sees a suspend, and a sleep-counting reading
+        that moved less (a wall clock set back) is not a sleep and changes nothing.
+        """
+        with_sleep = self._clock.with_sleep_ms()
         if self._state is State.RUNNING:
-            gap = now - self._last_poll_ms
+            gap = max(now - self._last_poll_ms, with_sleep - self._last_poll_with_sleep_ms)
             if gap > MAX_POLL_GAP_MS:
                 self._pause(Internal.STALL, self._last_poll_ms, PauseReason.SLEEP, gap)
             else:
                 self._drain(now)
         self._last_poll_ms = now
+        self._last_poll_with_sleep_ms = with_sleep
 
     def _drain(self, now: int) -> None:
         """Hand out every occurrence due by session time at ``now``; then see if it has ended."""

@@ -254,6 +254,7 @@ def offer_resume(launch: Launch, policy: str) -> bool:
     except HistoryUnavailable as error:
         log.error("history: %s", error)
         return False
+    history.hold(newest.id)  # ours now: `history` shows it running again, not interrupted
     window.select_routine(routine.id)
     window.show_session()
     launch.controller.resume(newest, routine, preferences)
@@ -314,9 +315,50 @@ def _launch_request(args: argparse.Namespace) -> dict[str, object]:
     return {"routine": routine, "start": bool(args.start)}
 
 
+def quit_on_signals(app: QApplication) -> None:
+    """SIGTERM (a logout, ``kill``), SIGINT (Ctrl+C) and SIGHUP quit the app as a quit does:
+    ``aboutToQuit`` runs, so the voice stops and the single-instance socket is removed, instead
+    of the process dying with its socket left behind. A session in progress is left as a crash
+    leaves it: offered for resume at the next launch.
+
+    Python runs a signal handler only between bytecodes, and none run while Qt's loop waits: the
+    signal also writes a byte to a socket pair (``signal.set_wakeup_fd``), whose notifier wakes
+    the loop, so the handler runs at once. It quits through a zero-time timer, which also works
+    for a signal that arrives before the loop has started; ``exit``, not ``quit``, since Qt 6's
+    ``quit`` lets a window refuse (a session's "stop it?" question). ``exit`` emits
+    ``aboutToQuit`` before an open question's loop returns (measured), so whoever asked finds the
+    app already shutting down: no answer, not a "no".
+    """
+    import contextlib
+    import signal
+
+    from PySide6.QtCore import QSocketNotifier
+
+    ends = socket.socketpair()  # both kept by drain(): the wake-up fd must stay open
+    for end in ends:
+        end.setblocking(False)
+    signal.set_wakeup_fd(ends[1].fileno())
+    notifier = QSocketNotifier(ends[0].fileno(), QSocketNotifier.Type.Read, app)
+
+    def drain() -> None:
+        with contextlib.suppress(OSError):  # nothing left: an earlier wake-up read it
+            ends[0].recv(64)
+
+    notifier.activated.connect(drain)
+
+    def handle(number: int, _frame: object) -> None:
+        log.info("quitting on %s", signal.Signals(number).name)
+        QTimer.singleShot(0, app, lambda: app.exit(0))
+
+    for name in ("SIGTERM", "SIGINT", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), handle)
+
+
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = make_application()
+    quit_on_signals(app)
     if hasattr(socket, "AF_UNIX"):
         from stretch_desktop.ui.single_instance import InstanceServer, hand_over
     else:  # Windows: named pipes through QtNetwork
@@ -330,6 +372,7 @@ def run(args: argparse.Namespace) -> int:
         print("Stretch Desktop is already running: it has been brought to the front.")
         return 0
     server = InstanceServer(name)
+    app.aboutToQuit.connect(server.close)  # the socket goes at a quit, SIGTERM's included
     launch = build(args)
     window = launch.window
     server.setParent(window)

@@ -1,13 +1,15 @@
 """Preferences and window state that outlive a session, kept with QSettings.
 
 A value that cannot be read back (a hand-edited or corrupt file) falls back to its default: a bad
-settings file must never stop the app from starting.
+settings file must never stop the app from starting. A file that is not a settings file at all is
+moved aside (never rewritten: the next save would overwrite it) and the window says so once.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -36,6 +38,43 @@ class UiPreferences:
     voice: VoiceSettings = field(default_factory=VoiceSettings)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+"""Control characters other than tab and line ends."""
+
+
+def damage(content: bytes) -> str | None:
+    """Why ``content`` is not an INI file QSettings wrote or a person edited, or None if it is.
+
+    Qt's own check is not enough: it reads most random bytes without complaint, as keys made of
+    junk, and the next save would then overwrite the file in place. What QSettings writes is
+    UTF-8 text without control characters (it escapes them, and binary values such as the window
+    geometry), in lines that are blank, a ``[section]``, a ``;`` or ``#`` comment, a
+    ``key=value``, or the continuation of a line ending in a backslash.
+    """
+    try:
+        text = content.decode("utf-8-sig")  # an editor may have added a byte-order mark
+    except UnicodeDecodeError as error:
+        where = content.count(b"\n", 0, error.start) + 1
+        return f"line {where}: not UTF-8 text"
+    control = _CONTROL.search(text)  # Qt writes these escaped
+    if control is not None:
+        where = text.count("\n", 0, control.start()) + 1
+        return f"line {where}: a control character"
+    continued = False
+    for number, line in enumerate(text.split("\n"), 1):  # splitlines() ends lines at \f too
+        stripped = line.strip()
+        if not (
+            continued
+            or not stripped
+            or stripped[0] in ";#"
+            or (stripped.startswith("[") and stripped.endswith("]"))
+            or "=" in stripped
+        ):
+            return f"line {number}: not a [section] or a key=value"
+        continued = stripped.endswith("\\")
+    return None
+
+
 def _number(settings: QSettings, key: str, default: float, low: float, high: float) -> float:
     try:
         value = float(settings.value(key, default))  # type: ignore[arg-type]
@@ -56,6 +95,15 @@ def _choice(settings: QSettings, key: str, default: str, options: set[str]) -> s
     return value if isinstance(value, str) and value in options else default
 
 
+def _free_name(path: Path) -> Path:
+    """``path``, or ``path-2``, ``path-3``…: a file kept aside earlier is never overwritten."""
+    candidate, number = path, 1
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.name}-{number}")
+    return candidate
+
+
 class Settings:
     def __init__(self, store: QSettings | None = None) -> None:
         self._store = store or QSettings()
@@ -66,13 +114,21 @@ class Settings:
     def _repair(self) -> None:
         """A damaged file is kept aside with a timestamp and the defaults are used."""
         path = Path(self._store.fileName())
-        unreadable = self._store.status() == QSettings.Status.FormatError
-        # Qt reads binary garbage as an empty file without complaint: a non-empty file with
-        # nothing in it is damaged too.
-        empty = path.is_file() and path.stat().st_size > 0 and not self._store.allKeys()
-        if not (unreadable or empty):
+        try:
+            content = path.read_bytes()
+        except FileNotFoundError:  # the first launch: nothing to check
             return
-        aside = path.with_name(f"{path.name}.corrupt-{datetime.now():%Y%m%dT%H%M%S}")
+        except OSError as error:  # unreadable: QSettings reads nothing either; keep it as it is
+            log.warning("settings: cannot read %s: %s", path, error)
+            return
+        reason = damage(content)
+        self._store.allKeys()  # Qt parses on the first read: its status means nothing before
+        if reason is None and self._store.status() == QSettings.Status.FormatError:
+            reason = "Qt cannot read it"
+        if reason is None:
+            return
+        log.warning("settings: %s is damaged: %s", path, reason)
+        aside = _free_name(path.with_name(f"{path.name}.corrupt-{datetime.now():%Y%m%dT%H%M%S}"))
         try:
             os.replace(path, aside)
         except OSError as error:

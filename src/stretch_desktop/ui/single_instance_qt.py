@@ -48,6 +48,10 @@ class InstanceServer(QObject):
                 return
         log.info("listening for other launches on %s", name)
 
+    def close(self) -> None:
+        """Stop listening (Qt removes the socket file where there is one): the app is quitting."""
+        self._server.close()
+
     def _accept(self) -> None:
         while self._server.hasPendingConnections():
             socket = self._server.nextPendingConnection()
