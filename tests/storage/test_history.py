@@ -188,8 +188,9 @@ def test_week_minutes_count_from_monday():
 def test_the_streak_counts_consecutive_days_up_to_today_or_yesterday():
     today = date(2026, 11, 19)
     days = [today - timedelta(days=n) for n in (1, 2, 3, 5)]
-    records = [_record(d) for d in days] + [_record(today - timedelta(days=4), 10, "stopped")]
-    assert streak_days(records, today) == 3  # yesterday, and the two before; day 4 was too short
+    stopped = _record(today - timedelta(days=4), 600, "stopped")  # ten minutes, then stopped
+    records = [_record(d) for d in days] + [stopped]
+    assert streak_days(records, today) == 3  # yesterday and the two before; day 4 was not done
     assert streak_days([*records, _record(today)], today) == 4
     assert streak_days([], today) == 0
 

@@ -164,6 +164,7 @@ def test_skipping_every_pose_is_a_stopped_session_with_no_streak(make_ui):
     history = History(history_path())
     ui.controller.set_history(history)
     ui.start("seven-stretches-for-back-pain")
+    ui.run(70_000)  # over a minute of real stretching, then skipping the rest
     for _ in ui.controller.timeline.steps:
         ui.key("N")
     assert ui.controller.engine.state is State.FINISHED

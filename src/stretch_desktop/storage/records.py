@@ -126,9 +126,6 @@ class HistoryUnavailable(Exception):
 
 # --- what a person wants to know: this week, and the streak -----------------------------------
 
-PRACTICE_MIN_S: Final = 60.0
-"""A day counts towards a streak with a completed session or a minute of stretching."""
-
 
 def _day(record: SessionRecord) -> date:
     return datetime.fromisoformat(record.started_at).astimezone().date()
@@ -141,8 +138,10 @@ def week_minutes(records: list[SessionRecord], today: date) -> float:
 
 
 def streak_days(records: list[SessionRecord], today: date) -> int:
-    """Consecutive days of practice up to today (or yesterday, if today is still to come)."""
-    days = {_day(r) for r in records if r.status == "completed" or r.active_s >= PRACTICE_MIN_S}
+    """Consecutive days with a completed session up to today (or yesterday, if today is still to
+    come). Only completed sessions count: a session stopped or skipped through earns no day,
+    however long it ran (the week's minutes still count every minute stretched)."""
+    days = {_day(r) for r in records if r.status == "completed"}
     day = today if today in days else today - timedelta(days=1)
     count = 0
     while day in days:
