@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+QUIET = logging.DEBUG
+"""The level for "there is no way to notify here" (no bus, no daemon, no tray): a normal state of
+many machines, not a fault, so it stays off the terminal, where the app logs INFO and up."""
+
 APP_NAME = "Stretch Desktop"
 DESKTOP_ENTRY = "org.stretchdesktop.StretchDesktop"
 BUS_NAME = "org.freedesktop.Notifications"
@@ -156,7 +160,7 @@ class DesktopNotifications:
             notification_id = int(unwrap_msg(reply)[0])
         except DBusErrorResponse as error:
             # Most often ServiceUnknown: a bus, but no notification daemon on it.
-            self._say_once("refused", logging.INFO, "no desktop notification service: %s", error)
+            self._say_once("refused", QUIET, "no desktop notification service: %s", error)
             return None
         except TimeoutError:
             self._say_once(
@@ -213,19 +217,19 @@ class DesktopNotifications:
             return self._connection
         address = session_bus_address() if self._bus == SESSION else self._bus
         if address is None:
-            self._say_once("no-bus", logging.INFO, "no session bus: no desktop notifications")
+            self._say_once("no-bus", QUIET, "no session bus: no desktop notifications")
             return None
         try:
             from jeepney.io.blocking import open_dbus_connection
         except ImportError:
-            self._say_once("no-jeepney", logging.INFO, "jeepney is not installed: no notifications")
+            self._say_once("no-jeepney", QUIET, "jeepney is not installed: no notifications")
             return None
         try:
             # auth_timeout bounds the connect and the authentication; the Hello that follows is
             # answered by the bus daemon itself, which has just answered the authentication.
             self._connection = open_dbus_connection(bus=address, auth_timeout=self._timeout)
         except Exception as error:  # no socket, refused, odd address, timed out...
-            self._say_once("no-bus", logging.INFO, "no session bus at %s: %r", address, error)
+            self._say_once("no-bus", QUIET, "no session bus at %s: %r", address, error)
             return None
         return self._connection
 
@@ -296,7 +300,7 @@ class Notifier:
             return True
         if self._tray_message is not None:
             return self._tray_message(title, text)
-        log.info("no notification service and no tray: not notified (%s)", title)
+        log.log(QUIET, "no notification service and no tray: not notified (%s)", title)
         return False
 
     def close(self) -> None:
