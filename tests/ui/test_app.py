@@ -46,6 +46,9 @@ def test_routine_and_start_begin_a_session_at_once(window_for):
     assert window.controller.engine.state is State.RUNNING
     assert window.controller.engine.timeline.routine.id == "toe-touch"
     assert window.session_page.mute_button.isChecked()
+    # The reported case: a muted start named the voice as if it would speak.
+    assert window.session_page.voice_label.text().startswith("Muted (M to unmute)")
+    assert window.session_page.mute_button.text() == "Unmute"
     window.controller.stop()
 
 

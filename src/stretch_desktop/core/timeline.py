@@ -146,7 +146,7 @@ class TimelineStep:
 @dataclass(frozen=True, slots=True)
 class Timeline:
     routine: Routine
-    preferences: Pacing
+    pacing: Pacing
     phases: tuple[Phase, ...]
     steps: tuple[TimelineStep, ...]
 

@@ -307,7 +307,7 @@ class SessionController(QObject):
             for event in events:
                 if isinstance(event, Started) and self._session_id is None:
                     routine = self._engine.timeline.routine
-                    pacing = self._engine.timeline.preferences
+                    pacing = self._engine.timeline.pacing
                     self._session_id = self._history.begin(
                         routine.id,
                         routine.title,

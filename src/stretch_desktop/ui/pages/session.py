@@ -263,7 +263,7 @@ class SessionPage(QWidget):
         timeline = self._timeline
         if timeline is None or not self._on_screen():
             return
-        self.pacer.set_view(pacer_view(snapshot, timeline.preferences))
+        self.pacer.set_view(pacer_view(snapshot, timeline.pacing))
         # Sixty times a second only the pacer moves; words and numbers change far less often.
         # Four updates a second keep every number within 250 ms of the truth.
         moment = (
@@ -324,7 +324,7 @@ class SessionPage(QWidget):
         for widget in (self.previous_button, self.skip_button, self.stop_button):
             widget.setEnabled(active)
         if self._timeline is not None:  # the pacer shows "Paused" even when no tick follows
-            self.pacer.set_view(pacer_view(snapshot, self._timeline.preferences))
+            self.pacer.set_view(pacer_view(snapshot, self._timeline.pacing))
 
     def _on_voice_status(self, status: str) -> None:
         self._voice_status = status
