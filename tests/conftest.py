@@ -1,11 +1,14 @@
 """Test-wide set-up: Qt without a screen, a data folder of the test's own, a private D-Bus, and
-real app processes (started, followed by their log, killed) for the end-to-end and fault tests."""
+real app processes (started, followed by their log, killed) for the end-to-end and fault tests,
+and "another local user" (a process that runs as ``nobody``) for the single-instance tests."""
 
+import contextlib
 import json
 import os
 import queue
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -146,3 +149,66 @@ def read_history(env):
         env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
     return json.loads(result.stdout)
+
+
+# --- another local user ------------------------------------------------------------------------
+
+NOBODY = 65534
+"""The uid "another local user" runs as (``nobody``)."""
+
+FOREIGN = r"""
+import os, socket, sys
+role, where = sys.argv[1], sys.argv[2]
+if role == "serve":  # bound by root at our socket's path; listens as nobody
+    listener = socket.socket(fileno=int(where))
+else:  # connects as nobody, from inside the socket's folder (no search right above it)
+    os.chdir(os.path.dirname(where))
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+os.setgroups([])
+os.setgid(65534)
+os.setuid(65534)
+if role == "serve":
+    listener.listen(1)
+    print("listening", flush=True)
+    listener.settimeout(60)
+    connection, _ = listener.accept()
+    connection.settimeout(10)
+    received = b""
+    while chunk := connection.recv(4096):
+        received += chunk
+    print(repr(received), flush=True)
+else:
+    connection.connect(os.path.basename(where))
+    connection.sendall(sys.argv[3].encode())
+    connection.close()
+    print("sent", flush=True)
+"""
+
+
+def as_nobody(*args, pass_fds=()):
+    """A process that drops to the user ``nobody`` once its interpreter is loaded (the
+    interpreter may live where nobody cannot read), so ``SO_PEERCRED`` shows another uid.
+    ``serve FD``: listen on the bound socket FD and print what one connection sent;
+    ``connect PATH TEXT``: send TEXT to the socket at PATH."""
+    if os.getuid() != 0:
+        pytest.skip("only root can start a process of another user (setuid); CI runs as root")
+    return subprocess.Popen(
+        [sys.executable, "-I", "-c", FOREIGN, *args],
+        pass_fds=pass_fds, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+@contextlib.contextmanager
+def foreign_server(path):
+    """Another user's server listening at ``path``; yields a function returning what it got."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    child = as_nobody("serve", str(listener.fileno()), pass_fds=[listener.fileno()])
+    listener.close()
+    try:
+        assert child.stdout.readline() == "listening\n"
+        yield lambda: child.stdout.readline().strip()  # the child times out on its own
+    finally:
+        child.kill()
+        child.wait(timeout=10)
+        child.stdout.close()

@@ -1,10 +1,11 @@
 """The desktop side under faults: a settings file of random bytes, a real suspend, another local
-user at the single-instance socket, a SIGTERM, and notices that ``--start`` would have hidden.
+user at the single-instance socket, SIGTERM, SIGINT and SIGHUP, and notices that ``--start``
+would have hidden.
 
 Each case names the defect of issue 15 it guards. Faults about processes use real app processes
 (the ``launch`` fixture), followed by their log lines and exits, never by sleeps. "Another user"
 is a process that drops to ``nobody`` once its interpreter is loaded: root can do that, and CI
-runs as root (see ``tests/ui/test_single_instance.py``).
+runs as root (``foreign_server`` in ``tests/conftest.py``).
 """
 
 import os
@@ -28,7 +29,7 @@ from stretch_desktop.ui.preferences import LivePreferences
 from stretch_desktop.ui.session_controller import SessionController
 from stretch_desktop.ui.settings import UiPreferences, damage
 from stretch_desktop.ui.ticker import ManualTicker
-from tests.ui.test_single_instance import NOBODY, foreign_server
+from tests.conftest import NOBODY, foreign_server
 
 STARTED = "no system tray"
 """Logged by ``after_show`` (offscreen there is no tray): the launch's start-up is over."""
@@ -142,20 +143,26 @@ def test_another_user_s_server_does_not_stop_a_launch(shared_tmp, launch, where)
     app.kill()
 
 
-def test_sigterm_removes_the_socket_and_the_next_launch_starts_normally(shared_tmp, launch):
+@pytest.mark.parametrize(
+    "quit_signal", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP], ids=lambda s: s.name
+)
+def test_a_quit_signal_removes_the_socket_and_the_next_launch_starts_normally(
+    shared_tmp, launch, quit_signal
+):
     """Issue 15, defect 9: SIGTERM killed the app with its socket left behind. Now it quits as
     a quit does: the socket is removed, the exit is clean, and the session in progress is left
-    as a crash leaves it: offered for resume."""
+    as a crash leaves it: offered for resume. The README promises the same for SIGINT (Ctrl+C
+    in a terminal) and SIGHUP (the terminal closed)."""
     app = launch("--routine", "e2e", "--start", "--mute")
     line = app.wait_for("listening for other launches on ")
     path = Path(line.split(" on ", 1)[1])
     assert path.parent == shared_tmp / f"stretch-desktop-{os.getuid()}"
     assert path.exists()
     app.wait_for("journal: session 1, step 1 done")
-    app.process.send_signal(signal.SIGTERM)
+    app.process.send_signal(quit_signal)
     assert app.process.wait(timeout=30) == 0
     assert not path.exists()
-    assert any("quitting on SIGTERM" in seen for seen in app.seen + _rest(app))
+    assert any(f"quitting on {quit_signal.name}" in seen for seen in app.seen + _rest(app))
     again = launch("--resume", "yes", "--mute")
     assert again.wait_for("listening for other launches on ").endswith(f" on {path}")
     again.wait_for("resumed session 1 at step 2")

@@ -2,9 +2,9 @@
 
 The kernel's PR_SET_PDEATHSIG follows the *thread* that forked: the first test shows that the
 pitfall is real, the next that children asked for through ``children.spawn`` outlive the thread
-that asked yet die with the process. No test sleeps: they wait for a thread to leave /proc, for a
-reply on a pipe, or for a process to end (a pidfd becomes readable). Linux only, as the
-request is.
+that asked yet die with the process. No test sleeps or polls: they wait for a reply on a pipe or
+for a process to end (a witness child killed when its thread ends, a pidfd becoming readable).
+Linux only, as the request is.
 """
 
 import contextlib
@@ -15,8 +15,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
-from pathlib import Path
 
 from stretch_desktop.speech import children
 
@@ -31,18 +29,30 @@ def echo_child(preexec):
 
 
 def in_a_thread_that_ends(start):
-    """Run ``start()`` on a thread, and return once the kernel has seen that thread exit (its
-    /proc entry goes only after the kernel has signalled the children it forked)."""
+    """Run ``start()`` on a thread, and return once the kernel has finished with that thread.
+
+    Joining is not enough: the thread's lock is released, and its tid cleared, before the
+    kernel hands its children on and sends their death signals. So the thread first forks a
+    witness that asks to die with it (the pitfall below); the kernel signals all of a thread's
+    children in the one pass, so once the witness has been killed, whatever ``start()`` forked
+    on this thread has been signalled too. The wait is for a process to end, not a poll.
+    """
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
     result = []
-    thread = threading.Thread(target=lambda: result.append(start()))
+
+    def run():
+        result.append(echo_child(children.die_with(os.getpid(), prctl)))
+        result.append(start())
+
+    thread = threading.Thread(target=run)
     thread.start()
     thread.join(timeout=30)
-    task = Path(f"/proc/self/task/{thread.native_id}")
-    deadline = time.monotonic() + 10  # a joined thread is a few scheduler ticks from gone
-    while task.exists():  # polled: no event says "the kernel is done with a thread"
-        assert time.monotonic() < deadline, "the thread never left /proc"
-        time.sleep(0.001)
-    return result[0]
+    witness, made = result
+    try:
+        assert witness.wait(timeout=10) == -signal.SIGKILL, "the thread never ended"
+    finally:
+        end(witness)
+    return made
 
 
 def answers(child):

@@ -1,19 +1,17 @@
 """Both single-instance transports, in one process: a launch's request reaches the server as a
 dict, a stale socket is taken over, and nobody listening means "no instance"."""
 
-import contextlib
 import logging
 import os
 import socket
 import stat
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
 from stretch_desktop.ui import instance_protocol, single_instance, single_instance_qt
+from tests.conftest import NOBODY, as_nobody, foreign_server
 
 
 @pytest.fixture(params=["unix", "qt"])
@@ -73,63 +71,6 @@ def test_lines_that_are_not_json_objects_are_ignored(qtbot, tmp_path, monkeypatc
 
 
 # --- issue 15, defect 9: a folder only this user can enter, and the peer's uid checked ----------
-
-NOBODY = 65534
-
-FOREIGN = r"""
-import os, socket, sys
-role, where = sys.argv[1], sys.argv[2]
-if role == "serve":  # bound by root at our socket's path; listens as nobody
-    listener = socket.socket(fileno=int(where))
-else:  # connects as nobody, from inside the socket's folder (no search right above it)
-    os.chdir(os.path.dirname(where))
-    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-os.setgroups([])
-os.setgid(65534)
-os.setuid(65534)
-if role == "serve":
-    listener.listen(1)
-    print("listening", flush=True)
-    listener.settimeout(60)
-    connection, _ = listener.accept()
-    connection.settimeout(10)
-    received = b""
-    while chunk := connection.recv(4096):
-        received += chunk
-    print(repr(received), flush=True)
-else:
-    connection.connect(os.path.basename(where))
-    connection.sendall(sys.argv[3].encode())
-    connection.close()
-    print("sent", flush=True)
-"""
-
-
-def _as_nobody(*args, pass_fds=()):
-    """A process that drops to the user ``nobody`` once its interpreter is loaded (the
-    interpreter may live where nobody cannot read), so ``SO_PEERCRED`` shows another uid."""
-    if os.getuid() != 0:
-        pytest.skip("only root can start a process of another user (setuid); CI runs as root")
-    return subprocess.Popen(
-        [sys.executable, "-I", "-c", FOREIGN, *args],
-        pass_fds=pass_fds, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-
-
-@contextlib.contextmanager
-def foreign_server(path):
-    """Another user's server listening at ``path``; yields a function returning what it got."""
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(str(path))
-    child = _as_nobody("serve", str(listener.fileno()), pass_fds=[listener.fileno()])
-    listener.close()
-    try:
-        assert child.stdout.readline() == "listening\n"
-        yield lambda: child.stdout.readline().strip()  # the child times out on its own
-    finally:
-        child.kill()
-        child.wait(timeout=10)
-        child.stdout.close()
 
 
 @pytest.fixture
@@ -252,7 +193,7 @@ def test_the_server_ignores_another_user_s_connections(qtbot, tmp_path, monkeypa
     server.received.connect(got.append)
     (open_folder / "org.example.Ignore").chmod(0o666)
     with caplog.at_level(logging.WARNING):
-        other = _as_nobody("connect", str(open_folder / "org.example.Ignore"), '{"start": true}\n')
+        other = as_nobody("connect", str(open_folder / "org.example.Ignore"), '{"start": true}\n')
         assert other.stdout.readline() == "sent\n"
         other.wait(timeout=10)
         other.stdout.close()

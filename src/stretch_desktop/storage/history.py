@@ -31,6 +31,7 @@ import json
 import logging
 import os
 import sqlite3
+import stat
 import sys
 from collections.abc import Iterator
 from dataclasses import replace
@@ -255,6 +256,9 @@ class History:
         self.closed = False
         """True once :meth:`close` ran: the app is quitting, so nothing more will be written."""
         self.locks = SessionLocks(path.with_name(f"{path.name}.locks"))
+        what = _not_a_file(path)
+        if what is not None:  # before SQLite opens it: reading a named pipe waits forever
+            raise HistoryUnavailable(f"{path} is {what}, not a history file; it is left as it is")
         self._connection = self._open_for_reading() if read_only else self._open()
         self._count_damaged()
 
@@ -619,6 +623,29 @@ def _check_structure(connection: sqlite3.Connection) -> None:
     damage = [line for line in found if line != "ok" and not line.startswith(_ROW_PROBLEMS)]
     if damage:
         raise sqlite3.DatabaseError(f"integrity check failed: {damage[0]}")
+
+
+def _not_a_file(path: Path) -> str | None:
+    """What is at ``path`` when it is there and is not a regular file (a link to one is fine).
+
+    SQLite opens whatever the path names: a folder or a named pipe is "disk I/O error" or
+    "unable to open database file", which names nothing, and a read-only open of a named pipe
+    (``stretch-desktop history``) waits forever for a writer. Neither is a damaged history to
+    move aside: it is said, and left as it is.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None  # nothing there yet (or a link to nothing): SQLite creates or says it
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device"
 
 
 def _is_unwritable(error: BaseException) -> bool:
