@@ -48,28 +48,19 @@ def bus_address():
 
 # --- real app processes ------------------------------------------------------------------------
 
-ROUTINE = """
-format = 1
-id = "e2e"
-title = "Crash test"
-source = "Tests"
-[[poses]]
-id = "a"
-name = "Pose A"
-instructions = ["Stand."]
-[[steps]]
-kind = "hold"
-pose = "a"
-seconds = 1
-[[steps]]
-kind = "hold"
-pose = "a"
-seconds = 1
-[[steps]]
-kind = "hold"
-pose = "a"
-seconds = 30
-"""
+
+def hold_routine(routine_id: str, title: str, *seconds: int) -> str:
+    """A routine file of one pose held for each of ``seconds`` in turn: the smallest real
+    session a process test can run to its end."""
+    head = (
+        f'format = 1\nid = "{routine_id}"\ntitle = "{title}"\nsource = "Tests"\n'
+        '[[poses]]\nid = "a"\nname = "Pose A"\ninstructions = ["Stand."]\n'
+    )
+    steps = "".join(f'[[steps]]\nkind = "hold"\npose = "a"\nseconds = {n}\n' for n in seconds)
+    return head + steps
+
+
+ROUTINE = hold_routine("e2e", "Crash test", 1, 1, 30)
 
 
 class App:
@@ -212,3 +203,27 @@ def foreign_server(path):
         child.kill()
         child.wait(timeout=10)
         child.stdout.close()
+
+
+@pytest.fixture
+def window_for(qtbot):
+    """``window_for(*argv)``: the app's own window, built as ``run`` builds it and brought to
+    where ``after_show`` leaves it; closed (speaker threads stopped) when the test ends."""
+    from stretch_desktop.cli import build_parser
+    from stretch_desktop.ui.app import after_show, build, make_application
+
+    made = []
+
+    def make(*argv):
+        make_application()
+        args = build_parser().parse_args(list(argv))
+        launch = build(args)
+        launch.window.dialogs.confirm = lambda title, question: True
+        after_show(launch, args)  # what run() does once the window is up
+        launch.controller.ticker.stop()
+        made.append(launch.window)
+        return launch.window
+
+    yield make
+    for window in made:
+        window.close()

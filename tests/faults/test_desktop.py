@@ -16,13 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from stretch_desktop.cli import build_parser
 from stretch_desktop.core.clock import FakeClock
 from stretch_desktop.core.engine import State
 from stretch_desktop.library import builtin_routines, history_path, user_data_dir
 from stretch_desktop.speech.speaker import RecordingSpeaker
 from stretch_desktop.ui import single_instance
-from stretch_desktop.ui.app import APP_ID, after_show, build, make_application
+from stretch_desktop.ui.app import APP_ID
 from stretch_desktop.ui.instance_protocol import server_name
 from stretch_desktop.ui.main_window import MainWindow
 from stretch_desktop.ui.preferences import LivePreferences
@@ -33,26 +32,6 @@ from tests.conftest import NOBODY, foreign_server
 
 STARTED = "no system tray"
 """Logged by ``after_show`` (offscreen there is no tray): the launch's start-up is over."""
-
-
-@pytest.fixture
-def window_for(qtbot):
-    """The app's own window, built as ``run`` builds it; closed when the test ends."""
-    made = []
-
-    def make(*argv):
-        make_application()
-        args = build_parser().parse_args(list(argv))
-        launch = build(args)
-        launch.window.dialogs.confirm = lambda title, question: True
-        after_show(launch, args)
-        launch.controller.ticker.stop()
-        made.append(launch.window)
-        return launch.window
-
-    yield make
-    for window in made:
-        window.close()
 
 
 @pytest.fixture

@@ -23,11 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from stretch_desktop.cli import build_parser
 from stretch_desktop.core.engine import State
 from stretch_desktop.library import history_path
 from stretch_desktop.storage.history import History
-from stretch_desktop.ui.app import after_show, build, make_application
 
 NO_WRITE_OVERRIDE = """
 import ctypes, os, sys
@@ -149,26 +147,6 @@ def set_schema_version(path, version):
     db.execute(f"PRAGMA user_version = {version}")
     db.commit()
     db.close()
-
-
-@pytest.fixture
-def window_for(qtbot):
-    """The app's own window as `run` builds it, after its first paint; closed at the end."""
-    made = []
-
-    def make(*argv):
-        make_application()
-        args = build_parser().parse_args(list(argv))
-        launch = build(args)
-        launch.window.dialogs.confirm = lambda title, question: True
-        after_show(launch, args)
-        launch.controller.ticker.stop()
-        made.append(launch.window)
-        return launch.window
-
-    yield make
-    for window in made:
-        window.close()
 
 
 # --- defect 3: a foreign column, unreadable rows, a newer version's file -----------------------

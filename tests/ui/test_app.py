@@ -3,34 +3,12 @@
 import logging
 import sqlite3
 
-import pytest
-
 from stretch_desktop.cli import build_parser
 from stretch_desktop.core.engine import State
 from stretch_desktop.library import user_data_dir, user_routines_dir
 from stretch_desktop.storage.history import History
 from stretch_desktop.ui.app import APP_ID, after_show, app_icon, build, make_application
 from tests.core.routines import SMALL
-
-
-@pytest.fixture
-def window_for(qtbot):
-    """The app's own window; closed (speaker threads stopped) when the test ends."""
-    made = []
-
-    def make(*argv):
-        make_application()
-        args = build_parser().parse_args(list(argv))
-        launch = build(args)
-        launch.window.dialogs.confirm = lambda title, question: True
-        after_show(launch, args)  # what run() does once the window is up
-        launch.controller.ticker.stop()
-        made.append(launch.window)
-        return launch.window
-
-    yield make
-    for window in made:
-        window.close()
 
 
 def test_closing_the_window_stops_the_voice_threads(window_for):

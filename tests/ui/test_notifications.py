@@ -35,6 +35,7 @@ from stretch_desktop.ui.notifications import (
     SentNotification,
     session_bus_address,
 )
+from tests.conftest import hold_routine
 
 FIRST_ID = 41
 SOMEONE_ELSES_ID = 999
@@ -321,20 +322,7 @@ def test_the_fake_clicks_only_actions_its_notifications_offered():
     assert bus.take_actions() == []
 
 
-QUICK = """
-format = 1
-id = "quick"
-title = "Quick"
-source = "Tests"
-[[poses]]
-id = "a"
-name = "Pose A"
-instructions = ["Stand."]
-[[steps]]
-kind = "hold"
-pose = "a"
-seconds = 1
-"""
+QUICK = hold_routine("quick", "Quick", 1)
 
 
 def test_a_session_completed_out_of_sight_with_no_way_to_notify_prints_nothing_of_it(

@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
         self.notify: Callable[[str, str], bool] | None = None
         self._quitting = False
         self._last_title = ""
+        self._title_moment: tuple[object, ...] | None = None
         self.setWindowTitle(APP_TITLE)
         self.setMinimumSize(720, 480)
 
@@ -93,8 +94,7 @@ class MainWindow(QMainWindow):
         controller.finished.connect(self._on_finished)
         controller.history_problem.connect(self.show_message)
         preferences.changed.connect(self._apply)
-        controller.set_muted(preferences.current.muted)
-        controller.speech_rate = preferences.current.voice.rate
+        self._to_controller(preferences.current)  # the voice itself starts after the first paint
 
     # --- building ---------------------------------------------------------------------------------
 
@@ -238,9 +238,12 @@ class MainWindow(QMainWindow):
 
     # --- following the controller and the preferences ---------------------------------------------
 
-    def _apply(self, preferences: UiPreferences) -> None:
+    def _to_controller(self, preferences: UiPreferences) -> None:
         self.controller.set_muted(preferences.muted)
         self.controller.speech_rate = preferences.voice.rate
+
+    def _apply(self, preferences: UiPreferences) -> None:
+        self._to_controller(preferences)
         if self.voice is not None:
             self.voice.use(preferences.voice)
 
@@ -250,7 +253,12 @@ class MainWindow(QMainWindow):
             self.setWindowTitle(title)
 
     def _on_updated(self, snapshot: Snapshot) -> None:
-        # Minimised, the title is all that moves: the taskbar shows the countdown.
+        # Minimised, the title is all that moves: the taskbar shows the countdown. Updates come
+        # 60 times a second; the title's whole seconds need it worked out four times a second.
+        moment = (snapshot.elapsed_ms // 250, snapshot.step.index, snapshot.state)
+        if moment == self._title_moment:
+            return
+        self._title_moment = moment
         timeline = self.controller.timeline
         if timeline is not None and self.pages.currentWidget() is self.session_page:
             self._set_title(window_title(snapshot, timeline.routine.title))

@@ -314,10 +314,6 @@ class FitLabel(QLabel):
         longer text push its neighbours (the layout jump this widget exists to prevent)."""
         return False
 
-    @property
-    def preferred_px(self) -> int:
-        return self._preferred_px
-
     def set_lines(self, lines: int) -> None:
         """Keep the height of ``lines`` lines (a notice bar grows with its notices)."""
         self._lines = lines

@@ -215,8 +215,8 @@ class ChoosePage(QWidget):
         if dialog.exec() == PreferencesDialog.DialogCode.Accepted:
             # Test voice may have unmuted the voice meanwhile: that stands.
             chosen = replace(dialog.preferences(), muted=self._preferences.current.muted)
-            self._preferences.update(chosen)
-        if self._voice is not None:  # a voice tried, then cancelled: back to the saved one
+            self._preferences.update(chosen)  # the window switches the voice if it changed
+        elif self._voice is not None:  # a voice tried, then cancelled: back to the saved one
             self._voice.use(self._preferences.current.voice)
 
     def _test_voice(self, voice: VoiceSettings) -> None:
