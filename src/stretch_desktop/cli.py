@@ -34,7 +34,7 @@ from stretch_desktop.library import (
     read_routine_file,
     resolve,
 )
-from stretch_desktop.speech.voice import DEFAULT_RATE
+from stretch_desktop.speech.voice import DEFAULT_ENGINE, DEFAULT_RATE, RATE_MAX, RATE_MIN
 
 PROG = "stretch-desktop"
 
@@ -185,14 +185,23 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_say(args: argparse.Namespace) -> int:
-    """Speak through the same chain as a session, and say what it used and how fast it was."""
+    """Speak through the same chain as a session, and say what it used and how fast it was.
+    A natural voice that is missing or broken falls back to the system voice, as in the app,
+    and says why on stderr; the first line names the synthesiser that actually spoke."""
     import tempfile
     import time
 
     from stretch_desktop.speech.player import PlayerUnavailable, find_player
-    from stretch_desktop.speech.renderer import CueCache, Pyttsx3Synthesiser, VoiceSettings
+    from stretch_desktop.speech.renderer import VoiceSettings, open_local_voice
+    from stretch_desktop.speech.voice import engine_named, rate_from
 
     text = " ".join(args.text).strip()
+    try:
+        engine = engine_named(args.voice)
+        rate = rate_from(str(args.rate))
+    except ValueError as error:
+        print(f"{PROG}: {error}", file=sys.stderr)
+        return 2
     if not text:
         print(f"{PROG}: nothing to say", file=sys.stderr)
         return 2
@@ -201,13 +210,18 @@ def cmd_say(args: argparse.Namespace) -> int:
     except PlayerUnavailable as error:
         print(f"{PROG}: voice unavailable: {error}", file=sys.stderr)
         return 1
-    settings = VoiceSettings(voice=args.voice, rate=args.rate)
+    settings = VoiceSettings(voice=args.voice_id, rate=rate, engine=engine)
     with tempfile.TemporaryDirectory(prefix="stretch-say-") as folder:
-        cache = CueCache(Path(folder), settings)
         started = time.perf_counter()
         try:
-            synthesiser = Pyttsx3Synthesiser(settings)
+            cache, synthesiser = open_local_voice(Path(folder), settings)
             ready = time.perf_counter()
+            if synthesiser.fallback is not None:
+                print(
+                    f"{PROG}: natural voice unavailable: {synthesiser.fallback}; "
+                    "the system voice speaks instead",
+                    file=sys.stderr,
+                )
             rendered = cache.store(text, synthesiser)
         except Exception as error:  # no libespeak-ng, a bad voice id: a message, not a trace
             print(f"{PROG}: voice unavailable: {error}", file=sys.stderr)
@@ -343,9 +357,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     say = commands.add_parser("say", help="speak TEXT with the session's voice and report timings")
     say.add_argument("text", nargs="+", metavar="TEXT")
-    say.add_argument("--voice", help="a voice id (default: the synthesiser's)")
     say.add_argument(
-        "--rate", type=int, default=DEFAULT_RATE, help="words a minute (default %(default)s)"
+        "--voice",
+        default=DEFAULT_ENGINE,
+        metavar="system|natural",
+        help="the natural voice (Piper) or the system voice (pyttsx3); default %(default)s",
+    )
+    say.add_argument("--voice-id", metavar="ID", help="a system voice id (default: espeak's)")
+    say.add_argument(
+        "--rate",
+        default=DEFAULT_RATE,
+        metavar="WPM",
+        help=f"words a minute, {RATE_MIN} to {RATE_MAX} (default %(default)s)",
     )
     say.set_defaults(handler=cmd_say)
 

@@ -189,7 +189,8 @@ def test_the_voice_process_killed_again_and_again_is_restarted_each_time(players
     for _ in range(3):
         os.kill(pids[-1], signal.SIGKILL)
         line = app.wait_for("restarting the voice in")
-        assert "speech: the voice process was killed by SIGKILL; restarting" in line
+        # killed idle, or (the routine's cues render as soon as the voice is up) mid-render
+        assert "the voice process was killed by SIGKILL; restarting" in line
         pids.append(voice_pid(app))
     assert len(set(pids)) == 4
     assert not [line for line in app.seen if "Voice off" in line]

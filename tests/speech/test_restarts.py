@@ -47,6 +47,8 @@ class Fake:
     made: list["Fake"]
     ready: threading.Semaphore
 
+    fallback = None
+
     def __init__(self):
         self.name = "fake"
         self.dead = None
@@ -127,7 +129,7 @@ def test_a_real_voice_process_killed_twice_far_apart_is_restarted_each_time(tmp_
     """Issue 15, defect 5: the voice used to get one restart per app lifetime, so a second
     crash, however much later, silenced the app for good."""
     now = [0.0]
-    settings = VoiceSettings()
+    settings = VoiceSettings(engine="system")
     worker = RenderWorker(
         CueCache(tmp_path, settings),
         lambda: ProcessSynthesiser(settings),

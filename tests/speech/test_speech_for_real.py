@@ -8,6 +8,7 @@ that can be killed.
 import os
 import threading
 import wave
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,10 @@ from stretch_desktop.speech.renderer import (
 )
 from stretch_desktop.speech.speaker import NullSpeaker
 
+SYSTEM_VOICE = VoiceSettings(engine="system")
+"""pyttsx3 and espeak-ng: what these tests are about (tests/speech/test_natural_voice.py has
+Piper's)."""
+
 STAND_IN = """#!{python}
 import sys, time, wave
 path = [a for a in sys.argv[1:] if not a.startswith("-")][-1]
@@ -55,12 +60,12 @@ def stand_in_player(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def synthesiser():
-    return Pyttsx3Synthesiser(VoiceSettings())
+    return Pyttsx3Synthesiser(SYSTEM_VOICE)
 
 
 def test_every_cue_of_a_routine_renders_to_a_plausible_wav(tmp_path, synthesiser):
     routine = next(r for r in builtin_routines() if r.id == "seven-stretches-for-back-pain")
-    cache = CueCache(tmp_path, VoiceSettings())
+    cache = CueCache(tmp_path, SYSTEM_VOICE)
     texts = cue_texts(compile_routine(routine))
     assert len(texts) > 20
     for text in texts:
@@ -73,16 +78,16 @@ def test_every_cue_of_a_routine_renders_to_a_plausible_wav(tmp_path, synthesiser
 
 
 def test_the_cache_serves_a_rendered_cue_without_rendering_again(tmp_path, synthesiser):
-    first = CueCache(tmp_path, VoiceSettings())
+    first = CueCache(tmp_path, SYSTEM_VOICE)
     stored = first.store("Halfway.", synthesiser)
-    again = CueCache(tmp_path, VoiceSettings())  # a new launch
+    again = CueCache(tmp_path, SYSTEM_VOICE)  # a new launch
     assert again.lookup("Halfway.") == stored
-    assert CueCache(tmp_path, VoiceSettings(rate=120)).lookup("Halfway.") is None
+    assert CueCache(tmp_path, replace(SYSTEM_VOICE, rate=120)).lookup("Halfway.") is None
 
 
 def test_a_chime_goes_before_announcements_only(tmp_path, synthesiser):
     chime = Path(__file__).parents[2] / "src/stretch_desktop/resources/sounds/chime.wav"
-    cache = CueCache(tmp_path, VoiceSettings(chime=True), chime)
+    cache = CueCache(tmp_path, replace(SYSTEM_VOICE, chime=True), chime)
     plain = cache.store("Lizard pose, right side.", synthesiser)
     announce = Cue(0, CueKind.ANNOUNCE, "Lizard pose, right side.")
     chimed = cache.lookup_cue(announce)
@@ -96,7 +101,7 @@ def test_a_chime_goes_before_announcements_only(tmp_path, synthesiser):
 def test_a_real_player_process_plays_for_the_sound_length_and_stops_at_once(
     tmp_path, synthesiser, stand_in_player
 ):
-    rendered = CueCache(tmp_path, VoiceSettings()).store("Three.", synthesiser)
+    rendered = CueCache(tmp_path, SYSTEM_VOICE).store("Three.", synthesiser)
     player = find_player()
     assert player.name == "aplay"
     player.play(rendered.path)
@@ -137,9 +142,12 @@ def _wait_for(speaker, count):
         assert speaker.recorded.wait_for(lambda: len(speaker.records) >= count, timeout=10)
 
 
-def test_the_live_chain_speaks_then_a_pause_silences_within_100_ms(tmp_path, stand_in_player):
+@pytest.mark.parametrize(("engine", "name"), [("system", "pyttsx3"), ("natural", "Piper")])
+def test_the_live_chain_speaks_then_a_pause_silences_within_100_ms(
+    tmp_path, stand_in_player, engine, name
+):
     log = tmp_path / "cues.jsonl"
-    speaker = create_speaker(tmp_path / "cache", VoiceSettings(), cue_log=log)
+    speaker = create_speaker(tmp_path / "cache", VoiceSettings(engine=engine), cue_log=log)
     assert isinstance(speaker, LiveSpeaker)
     try:
         texts = ["Lizard pose, right side. Ten breaths.", "Three"]
@@ -159,7 +167,7 @@ def test_the_live_chain_speaks_then_a_pause_silences_within_100_ms(tmp_path, sta
         assert cut.outcome == "cut"
         assert cut.start_s - cut.due_s <= 0.1  # rendered ahead: on time
         assert silenced <= 100, f"silence took {silenced} ms"
-        assert "Voice: pyttsx3" in speaker.status
+        assert speaker.status.startswith(f"Voice: {name}")
     finally:
         speaker.close()
     lines = log.read_text().splitlines()
@@ -175,6 +183,7 @@ def test_a_hung_synthesiser_is_killed_and_restarted_after_a_backoff(tmp_path):
         """Each render hangs until this synthesiser is killed (as a killed process would)."""
 
         name = "hangs"
+        fallback = None
 
         def __init__(self):
             self.killed = threading.Event()
@@ -196,7 +205,7 @@ def test_a_hung_synthesiser_is_killed_and_restarted_after_a_backoff(tmp_path):
         def died(self):
             return None
 
-    worker = RenderWorker(CueCache(tmp_path, VoiceSettings()), Hangs, timeout_ms=1000,
+    worker = RenderWorker(CueCache(tmp_path, SYSTEM_VOICE), Hangs, timeout_ms=1000,
                           monotonic=lambda: now[0])  # fmt: skip
     try:
         worker.request(["one"])
@@ -233,7 +242,7 @@ def test_two_voices_at_once_do_not_crash(tmp_path):
     inside espeak (one engine per process). Each worker now has a process of its own."""
     workers = [
         RenderWorker(CueCache(tmp_path / name, settings), lambda s=settings: ProcessSynthesiser(s))
-        for name, settings in (("a", VoiceSettings()), ("b", VoiceSettings(rate=120)))
+        for name, settings in (("a", SYSTEM_VOICE), ("b", replace(SYSTEM_VOICE, rate=120)))
     ]
     texts = [f"Breath {n}." for n in range(1, 9)]
     try:
@@ -257,7 +266,7 @@ def test_a_voice_process_that_hangs_for_real_is_killed(tmp_path):
         "sys.stdin.readline()\n"
         "import time; time.sleep(3600)\n"
     )
-    synthesiser = ProcessSynthesiser(VoiceSettings(), [sys.executable, "-c", script])
+    synthesiser = ProcessSynthesiser(SYSTEM_VOICE, [sys.executable, "-c", script])
     failed = []
 
     def render():
@@ -279,7 +288,7 @@ def test_a_synthesiser_that_cannot_start_is_a_message(tmp_path):
     def broken():
         raise RuntimeError("libespeak-ng.so.1: cannot open shared object file")
 
-    worker = RenderWorker(CueCache(tmp_path, VoiceSettings()), broken)
+    worker = RenderWorker(CueCache(tmp_path, SYSTEM_VOICE), broken)
     assert worker.ready.wait(5)
     assert worker.failure.startswith("Voice unavailable — install libespeak-ng1")
 
@@ -299,7 +308,7 @@ def test_a_speaker_without_a_voice_sleeps_until_asked_and_still_logs_and_closes(
         if "install libespeak-ng1" in status:
             silent.set()
 
-    worker = RenderWorker(CueCache(tmp_path, VoiceSettings()), broken)
+    worker = RenderWorker(CueCache(tmp_path, SYSTEM_VOICE), broken)
     speaker = LiveSpeaker(worker, RecordingPlayer(), on_status=on_status)
     try:
         assert silent.wait(5), statuses
@@ -315,8 +324,8 @@ def test_a_speaker_without_a_voice_sleeps_until_asked_and_still_logs_and_closes(
 def test_turning_the_chime_on_renders_chimed_twins_of_cached_cues(tmp_path, synthesiser):
     chime = Path(__file__).parents[2] / "src/stretch_desktop/resources/sounds/chime.wav"
     text = "Rest: child's pose."
-    CueCache(tmp_path, VoiceSettings()).store(text, synthesiser)  # cached before the chime
-    chimed = CueCache(tmp_path, VoiceSettings(chime=True), chime)
+    CueCache(tmp_path, SYSTEM_VOICE).store(text, synthesiser)  # cached before the chime
+    chimed = CueCache(tmp_path, replace(SYSTEM_VOICE, chime=True), chime)
     assert chimed.lookup(text) is not None
     assert not chimed.complete(text), "the chimed twin is still missing"
     starting = threading.Event()
@@ -328,7 +337,7 @@ def test_turning_the_chime_on_renders_chimed_twins_of_cached_cues(tmp_path, synt
     worker = RenderWorker(chimed, held_synthesiser)
     try:
         worker.request([text])
-        assert worker._jobs.qsize() == 1
+        assert worker.jobs.snapshot() == [text]
     finally:
         starting.set()
         worker.close()

@@ -1,4 +1,4 @@
-"""The real speaker: renders with pyttsx3, plays through a player process, never blocks.
+"""The real speaker: renders with Piper or pyttsx3, plays through a player process, never blocks.
 
 ``say``, ``silence`` and ``set_muted`` only put a request on a queue and return; a speech thread
 picks it up at once, runs the scheduler's rules, starts and stops the player, and watches the
@@ -9,7 +9,12 @@ render worker. The GUI thread never waits for sound. Between requests the thread
 NullSpeaker whose status says what to install. A player or a voice process that dies is replaced
 (the render worker and the scheduler say when to stop trying); if the voice cannot start, or the
 player fails cue after cue, the LiveSpeaker goes quiet and its status says why, until the next
-session (``new_session``) tries again.
+session (``new_session``) tries again. A natural voice that is missing or broken is replaced by
+the system voice; the status says so (``RenderWorker.notice``).
+
+``preparing`` tells the window how far rendering has come ("Preparing the voice… 12 of 40"); a
+change of it is reported through ``on_status`` like a change of status, at most every
+``_WATCH_S``, so the window hears of it without polling.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from stretch_desktop.speech.renderer import (
 )
 from stretch_desktop.speech.scheduler import CueRecord, SpeechScheduler
 from stretch_desktop.speech.speaker import NullSpeaker, Speaker
+from stretch_desktop.speech.voice import NATURAL, natural_voice_missing
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +106,7 @@ class LiveSpeaker:
         )
         self._requests: queue.Queue[_Say | str | bool] = queue.Queue()
         self._status = "Voice starting…"
+        self._reported_progress: tuple[int, int] | None = None
         self._silent_because: str | None = None
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name="speech", daemon=True)
@@ -123,8 +130,12 @@ class LiveSpeaker:
     def status(self) -> str:
         return self._status
 
-    def prepare(self, texts: Iterable[str]) -> None:
-        self._worker.request(texts)
+    def prepare(self, texts: Iterable[str], urgent: bool = False) -> None:
+        self._worker.request(texts, urgent)
+
+    @property
+    def preparing(self) -> tuple[int, int] | None:
+        return self._worker.progress
 
     def wait_rendered(self, texts: Iterable[str], timeout_s: float = 30) -> bool:
         """For tools and tests: block until these cues are rendered."""
@@ -208,17 +219,21 @@ class LiveSpeaker:
         scheduler.tick()
 
     def _watch_health(self) -> None:
-        self._worker.check()
-        failure = self._worker.failure or self._scheduler.failure
+        worker = self._worker
+        worker.check()
+        failure = worker.failure or self._scheduler.failure
         if failure:
             self._silent_because = failure
             self._scheduler.silence()
             log.error("speech: %s", failure)
             self._set_status(f"{failure}. Captions carry on.")
-        elif self._worker.ready.is_set():
-            self._set_status(
-                f"Voice: {self._worker.synthesiser_name}, playing with {self._player.name}"
-            )
+        elif worker.ready.is_set():
+            status = f"Voice: {worker.synthesiser_name}, playing with {self._player.name}"
+            self._set_status(f"{status}. {worker.notice}." if worker.notice else status)
+        progress = worker.progress
+        if progress != self._reported_progress:
+            self._reported_progress = progress
+            self._on_status(self._status)  # "something to show changed": the window asks
 
 
 def create_speaker(
@@ -235,5 +250,10 @@ def create_speaker(
         log.warning("speech: %s", error)
         return NullSpeaker(f"Voice unavailable — {error}")
     cache = CueCache(cache_dir, settings, chime)
-    worker = RenderWorker(cache, lambda: ProcessSynthesiser(settings))
+    # Made from the cache's settings, not ``settings``: after a fallback a restarted voice
+    # process renders the system voice at once instead of failing to load Piper again.
+    worker = RenderWorker(cache, lambda: ProcessSynthesiser(cache.settings))
+    missing = natural_voice_missing() if settings.engine == NATURAL else None
+    if missing is not None:  # known before any file is looked up under the natural voice's key
+        worker.fall_back(missing)
     return LiveSpeaker(worker, player, cue_log=cue_log, on_status=on_status)

@@ -1,14 +1,23 @@
-"""The voice's own process: owns pyttsx3 and espeak-ng, renders cues to WAV files on request.
+"""The voice's own process: owns pyttsx3 and espeak-ng (and Piper, when the natural voice is
+asked for), renders cues to WAV files on request.
 
 Why a separate process rather than a thread: espeak-ng is a C library with global state and
 pyttsx3 hands every caller the same engine, so two renderers in one process share it. Measured
 here: a voice change (a second renderer starting while the first was busy) crashed the whole app
 with a segmentation fault inside espeak's ListVoices. A thread stuck in a render cannot be
-stopped either; a process can be killed and replaced. The app itself never loads espeak.
+stopped either; a process can be killed and replaced. The app itself never loads espeak, Piper
+or onnxruntime (150 MB once the model is loaded): they live and die with this process.
+
+The system voice starts at once (it lists the voices Preferences offers); Piper is loaded only
+when asked for, so a person who chose the system voice waits for it no longer than before.
+Piper brings its own copy of espeak-ng for its phonemes; measured here, both render side by side
+in one process, in any order.
 
 Protocol, one JSON object per line. Out first: ``{"ready": true, "name": ..., "voices": [[id,
-name], ...]}`` or ``{"ready": false, "error": ...}``. Then, for each request ``{"text", "path",
-"voice", "rate", "volume"}`` in, one reply out: ``{"ok": true}`` or ``{"ok": false, "error"}``.
+name], ...]}`` or ``{"ready": false, "error": ...}``. Then, for each request in, one reply out:
+``{"load": "natural"}`` → ``{"ok": true, "name": ...}`` or ``{"ok": false, "error": why}``;
+``{"text", "path", "engine", "voice", "rate", "volume"}`` → ``{"ok": true}`` or ``{"ok": false,
+"error"}``.
 """
 
 from __future__ import annotations
@@ -17,12 +26,41 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from stretch_desktop.speech.piper_voice import PiperSynthesiser
+    from stretch_desktop.speech.voice import VoiceSettings
 
 
 def _send(out: IO[str], message: dict[str, Any]) -> None:
     out.write(json.dumps(message) + "\n")
     out.flush()
+
+
+class _Natural:
+    """Piper, loaded on first use; a load that failed is not tried again in this process."""
+
+    def __init__(self) -> None:
+        self._synthesiser: PiperSynthesiser | None = None
+        self.failure: str | None = None
+
+    def get(self, settings: VoiceSettings) -> PiperSynthesiser:
+        """The loaded synthesiser, set to ``settings``; RuntimeError(why) if it cannot load."""
+        if self._synthesiser is None and self.failure is None:
+            from stretch_desktop.speech.piper_voice import PiperSynthesiser, load_failure
+            from stretch_desktop.speech.voice import natural_voice_missing
+
+            self.failure = natural_voice_missing()
+            if self.failure is None:
+                try:
+                    self._synthesiser = PiperSynthesiser(settings)
+                except Exception as error:  # a damaged model, an onnxruntime error
+                    self.failure = load_failure(error)
+        if self._synthesiser is None:
+            raise RuntimeError(self.failure or "the natural voice did not load")
+        self._synthesiser.configure(settings)
+        return self._synthesiser
 
 
 def serve() -> int:
@@ -31,22 +69,32 @@ def serve() -> int:
     out = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
     from stretch_desktop.speech.renderer import Pyttsx3Synthesiser, VoiceSettings, explain
+    from stretch_desktop.speech.voice import NATURAL, SYSTEM
 
     try:
-        synthesiser = Pyttsx3Synthesiser(VoiceSettings())
+        synthesiser = Pyttsx3Synthesiser(VoiceSettings(engine=SYSTEM))
         voices = synthesiser.voices()
     except Exception as error:  # no libespeak-ng: the parent shows this message
         _send(out, {"ready": False, "error": explain(error)})
         return 1
     _send(out, {"ready": True, "name": synthesiser.name, "voices": voices})
+    natural = _Natural()
     for line in sys.stdin:
         try:
             request = json.loads(line)
+            if request.get("load") == NATURAL:
+                name = natural.get(VoiceSettings(engine=NATURAL)).name
+                _send(out, {"ok": True, "name": name})
+                continue
+            engine = str(request.get("engine", SYSTEM))
             settings = VoiceSettings(
-                request["voice"], int(request["rate"]), float(request["volume"])
+                request["voice"], int(request["rate"]), float(request["volume"]), engine=engine
             )
-            synthesiser.configure(settings)
-            synthesiser.render(str(request["text"]), Path(request["path"]))
+            if engine == NATURAL:
+                natural.get(settings).render(str(request["text"]), Path(request["path"]))
+            else:
+                synthesiser.configure(settings)
+                synthesiser.render(str(request["text"]), Path(request["path"]))
         except Exception as error:
             _send(out, {"ok": False, "error": str(error) or type(error).__name__})
         else:

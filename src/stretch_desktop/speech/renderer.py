@@ -1,15 +1,22 @@
 """Rendering cues to WAV files ahead of time, on a worker thread, with a cache on disk.
 
-Rendering (pyttsx3's ``save_to_file``) takes about 10 ms a cue with espeak-ng, but it can hang
-or fail (no libespeak-ng, a broken voice); it therefore runs on its own thread, watched by a
-timeout. A hung or crashed synthesiser is replaced, after a backoff that grows while failures
-follow one another (0.5 s, 1 s, 2 s … up to 30 s) and starts again after a render succeeds; the
+Two synthesisers: the system voice (pyttsx3's ``save_to_file`` with espeak-ng, about 10 ms a
+cue) and the natural voice (Piper, ``piper_voice``: 35 to 200 ms a cue). Either can hang or fail
+(no libespeak-ng, a broken voice, a damaged model); rendering therefore runs on its own thread,
+watched by a timeout. The natural voice that is not installed or does not load is replaced by
+the system voice, once, and the worker's ``notice`` says why.
+
+A hung or crashed synthesiser is replaced, after a backoff that grows while failures follow one
+another (0.5 s, 1 s, 2 s … up to 30 s) and starts again after a render succeeds; the
 worker gives up, saying what it saw (an exit code or signal, the voice process's last line of
 error output), only when the voice cannot start at all; then the session goes on in silence with
 captions, and the next session tries again (``retry``).
 
-Each cue is rendered once per voice, rate and volume: the file name is a hash of them, so a
-second session, or the next launch, plays from the cache at once. Knowing each file's length is
+Each cue is rendered once per synthesiser, voice, rate and volume: the file name is a hash of
+them (``VoiceSettings.key``) for what actually renders, so a second session, or the next launch,
+plays from the cache at once, and a fallback never plays a file of the other synthesiser. Texts
+wait in the order they are wanted: a running session's, in the order it needs them, ahead of a
+routine merely selected (``request(urgent=True)``). Knowing each file's length is
 what lets the compiler give a long announcement a long enough lead-in.
 """
 
@@ -19,13 +26,13 @@ import contextlib
 import json
 import logging
 import os
-import queue
 import subprocess
 import sys
 import threading
 import time
 import wave
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Final, Protocol
 
@@ -33,6 +40,7 @@ from stretch_desktop.core.timeline import Cue, CueKind
 from stretch_desktop.speech.children import PreExec, spawn
 from stretch_desktop.speech.player import ended
 from stretch_desktop.speech.scheduler import Rendered
+from stretch_desktop.speech.voice import NATURAL, SYSTEM, natural_voice_missing
 from stretch_desktop.speech.voice import VoiceSettings as VoiceSettings  # re-exported
 
 log = logging.getLogger(__name__)
@@ -75,6 +83,13 @@ class Synthesiser(Protocol):
         while it can still render: the watchdog replaces a dead voice before a cue needs it."""
         ...
 
+    @property
+    def fallback(self) -> str | None:
+        """Why the natural voice was asked for but the system voice renders instead (not
+        installed, failed to load), or None when it renders what was asked: the cache must then
+        be keyed by the system voice."""
+        ...
+
 
 class Pyttsx3Synthesiser:
     """pyttsx3 rendering to files: the one use of it that is reliable on Linux (DESIGN.md).
@@ -83,7 +98,7 @@ class Pyttsx3Synthesiser:
     inside the voice process (``render_process``) and in the one-shot ``say`` command.
     """
 
-    def __init__(self, settings: VoiceSettings) -> None:
+    def __init__(self, settings: VoiceSettings, fallback: str | None = None) -> None:
         import pyttsx3
 
         self._engine = pyttsx3.init()
@@ -91,6 +106,7 @@ class Pyttsx3Synthesiser:
         self.name = f"pyttsx3 ({driver.rsplit('.', 1)[-1]})"
         _quiet_driver(driver)
         self._settings: VoiceSettings | None = None
+        self.fallback = fallback
         self.configure(settings)
 
     def configure(self, settings: VoiceSettings) -> None:
@@ -182,11 +198,32 @@ class _LastLine:
 
 
 class ProcessSynthesiser:
-    """Renders through the voice process (``render_process``); can be killed when it hangs."""
+    """Renders through the voice process (``render_process``); can be killed when it hangs.
+
+    The process always starts with the system voice (it lists the voices Preferences offers);
+    when ``settings.engine`` is the natural voice it is asked to load Piper too, here, before
+    the synthesiser is ready, so no cue is rendered by one voice and then another. A natural voice
+    that cannot load, or that takes the process down with it (a crash inside onnxruntime), leaves
+    ``fallback`` saying why and the system voice rendering, in a fresh process if need be.
+    """
 
     def __init__(self, settings: VoiceSettings, command: list[str] | None = None) -> None:
         self._settings = settings
-        argv = command or render_server_command()
+        self._argv = command or render_server_command()
+        self.fallback: str | None = None
+        self._start()
+        if settings.engine == NATURAL:
+            self._load_natural()
+        log.info("speech: voice process %d ready (%s)", self._process.pid, self.name)
+
+    @property
+    def engine(self) -> str:
+        """What renders: the natural voice, or the system voice (asked for, or fallen back to)."""
+        natural = self._settings.engine == NATURAL and self.fallback is None
+        return NATURAL if natural else SYSTEM
+
+    def _start(self) -> None:
+        argv = self._argv
 
         def start(preexec: PreExec | None) -> subprocess.Popen[str]:
             return subprocess.Popen(
@@ -216,7 +253,29 @@ class ProcessSynthesiser:
         self.name = str(hello.get("name", "pyttsx3"))
         voices = hello.get("voices")
         self._voices = [(str(v[0]), str(v[1])) for v in voices] if isinstance(voices, list) else []
-        log.info("speech: voice process %d ready (%s)", self._process.pid, self.name)
+
+    def _load_natural(self) -> None:
+        try:
+            self._send({"load": NATURAL})
+            reply = self._read()
+        except VoiceProcessDied:
+            reply = None
+        if reply is None:  # it died loading the model: the system voice, in a fresh process
+            self.fallback = f"loading it ended the voice process ({self._ended()})"
+            self.kill()  # closes its pipes
+            self._start()
+        elif not reply.get("ok"):
+            self.fallback = str(reply.get("error") or "it failed to load")
+        else:
+            self.name = str(reply.get("name", "Piper"))
+
+    def _send(self, request: dict[str, object]) -> None:
+        assert self._process.stdin is not None
+        try:
+            self._process.stdin.write(json.dumps(request) + "\n")
+            self._process.stdin.flush()
+        except (OSError, ValueError):  # a broken pipe, or closed by kill()
+            raise VoiceProcessDied(self._ended()) from None
 
     @property
     def pid(self) -> int:
@@ -252,19 +311,16 @@ class ProcessSynthesiser:
         return ended("the voice process", code) + (f": {line}" if line else "")
 
     def render(self, text: str, path: Path) -> None:
-        assert self._process.stdin is not None
-        request = {
-            "text": text,
-            "path": str(path),
-            "voice": self._settings.voice,
-            "rate": self._settings.rate,
-            "volume": self._settings.volume,
-        }
-        try:
-            self._process.stdin.write(json.dumps(request) + "\n")
-            self._process.stdin.flush()
-        except (OSError, ValueError):  # a broken pipe, or closed by kill()
-            raise VoiceProcessDied(self._ended()) from None
+        self._send(
+            {
+                "text": text,
+                "path": str(path),
+                "engine": self.engine,
+                "voice": self._settings.voice,
+                "rate": self._settings.rate,
+                "volume": self._settings.volume,
+            }
+        )
         reply = self._read()
         if reply is None:
             raise VoiceProcessDied(self._ended())
@@ -312,9 +368,21 @@ class CueCache:
     def __init__(self, folder: Path, settings: VoiceSettings, chime: Path | None = None) -> None:
         self.folder = folder
         self.settings = settings
+        """What the files are keyed by: the settings asked for, until a fallback to the system
+        voice (``use_system_voice``)."""
         self._chime = chime if settings.chime else None
         self._known: dict[tuple[str, bool], Rendered] = {}
         self._lock = threading.Lock()
+
+    def use_system_voice(self) -> bool:
+        """From now on the files are the system voice's (the natural voice failed): lengths
+        learnt under the natural voice's key are forgotten. False if that was so already."""
+        with self._lock:
+            if self.settings.engine == SYSTEM:
+                return False
+            self.settings = replace(self.settings, engine=SYSTEM)
+            self._known.clear()
+        return True
 
     def chimed(self, cue: Cue) -> bool:
         return self._chime is not None and cue.kind in _CHIMED
@@ -372,6 +440,67 @@ def restart_delay_s(failures_in_a_row: int) -> float:
     return min(doubled, RESTART_MAX_DELAY_S)
 
 
+class RenderQueue:
+    """Texts waiting to be rendered, in the order they are wanted.
+
+    Two tiers: what a running session needs (``urgent``: in the order it will be said) goes
+    first, then what was merely asked for ahead of time (a selected routine, newest request
+    first: the routine on show is the likeliest to start). A text asked for again moves to where
+    the new request puts it, so it is never rendered twice. ``get`` blocks until there is a text
+    or the queue is closed.
+    """
+
+    def __init__(self) -> None:
+        self._texts: list[str] = []
+        self._urgent = 0  # how many texts at the front are a running session's
+        self._closed = False
+        self._condition = threading.Condition()
+
+    def add(self, texts: Iterable[str], urgent: bool = False) -> None:
+        wanted = list(dict.fromkeys(texts))
+        if not wanted:
+            return
+        with self._condition:
+            asked = set(wanted)
+            first = [t for t in self._texts[: self._urgent] if t not in asked]
+            rest = [t for t in self._texts[self._urgent :] if t not in asked]
+            if urgent:  # a new session's texts go first; the old session's become background
+                self._texts = [*wanted, *first, *rest]
+                self._urgent = len(wanted)
+            else:
+                self._texts = [*first, *wanted, *rest]
+                self._urgent = len(first)
+            self._condition.notify_all()
+
+    def put_back(self, text: str) -> None:
+        """A text taken but not rendered (its voice hung, died or was replaced): first again."""
+        with self._condition:
+            if text in self._texts:
+                return
+            self._texts.insert(0, text)
+            self._urgent += 1
+            self._condition.notify_all()
+
+    def get(self) -> str | None:
+        """The next text, or None once the queue is closed (for every thread waiting here)."""
+        with self._condition:
+            self._condition.wait_for(lambda: self._closed or bool(self._texts))
+            if self._closed:
+                return None
+            self._urgent = max(self._urgent - 1, 0)
+            return self._texts.pop(0)
+
+    def close(self) -> None:
+        with self._condition:
+            self._closed = True
+            self._condition.notify_all()
+
+    def snapshot(self) -> list[str]:
+        """The texts waiting, in the order they will be rendered (for tests and tools)."""
+        with self._condition:
+            return list(self._texts)
+
+
 class RenderWorker:
     """Renders requested texts on a thread of its own; reports a hang or a crash, never raises.
 
@@ -383,6 +512,11 @@ class RenderWorker:
     (``START_FAILURES_TO_GIVE_UP``, or it says it has no voice) leaves the worker ``failure``
     with a reason a person can act on, until ``retry()``. A thread whose synthesiser was replaced
     finds out when it wakes and leaves quietly: its late error is not the new one's failure.
+
+    A natural voice that is not there (``fall_back``, or a synthesiser whose ``fallback`` says
+    why) switches the cache to the system voice for good, sets ``notice`` and says so in the log
+    once; every text asked for so far is asked for again under the system voice's key.
+    ``progress`` counts the latest request's texts on disk, for "Preparing the voice… 12 of 40".
     """
 
     def __init__(
@@ -396,7 +530,7 @@ class RenderWorker:
         self._monotonic = monotonic
         self._make = make_synthesiser
         self._timeout_ms = timeout_ms
-        self._jobs: queue.Queue[str | None] = queue.Queue()
+        self.jobs = RenderQueue()
         self._lock = threading.Lock()
         self._busy: tuple[float, str] | None = None  # since when, and which text
         self._synthesiser: Synthesiser | None = None
@@ -405,7 +539,12 @@ class RenderWorker:
         self._start_failures = 0  # voice processes in a row that died before they were ready
         self._restart_at: float | None = None
         self._tries: dict[str, int] = {}  # texts whose render failed, and how often
+        self._asked: dict[str, None] = {}  # every text asked for, in order: for a fallback
+        self._batch: list[str] = []  # the latest request's texts, and those still to render
+        self._batch_left: set[str] = set()
         self.failure: str | None = None
+        self.notice: str | None = None
+        """Why the natural voice was asked for and the system voice speaks (None otherwise)."""
         self.synthesiser_name = "starting"
         self.voices: list[tuple[str, str]] = []
         self.ready = threading.Event()
@@ -436,6 +575,16 @@ class RenderWorker:
         with self._lock:
             return self._restart_at
 
+    @property
+    def progress(self) -> tuple[int, int] | None:
+        """(on disk, of) the texts of the latest request of more than one text (a routine's)
+        while some are still to render; None when all are (or the voice is off: they never
+        will be)."""
+        with self._lock:
+            if not self._batch_left or self.failure is not None:
+                return None
+            return len(self._batch) - len(self._batch_left), len(self._batch)
+
     def _start_thread(self) -> None:
         with self._lock:
             self._generation += 1
@@ -445,11 +594,39 @@ class RenderWorker:
         )
         thread.start()
 
-    def request(self, texts: Iterable[str]) -> None:
-        """Render these, in order, unless already on disk."""
-        for text in texts:
-            if not self.cache.complete(text):
-                self._jobs.put(text)
+    def request(self, texts: Iterable[str], urgent: bool = False) -> None:
+        """Render these unless already on disk: ``urgent`` ones (a session that runs now, in the
+        order it needs them) before anything else, others after what is urgent."""
+        wanted = list(dict.fromkeys(texts))
+        missing = [text for text in wanted if not self.cache.complete(text)]
+        with self._lock:
+            self._asked.update(dict.fromkeys(wanted))
+            if len(wanted) > 1:  # one text (Test voice's sample) is not a routine to prepare
+                self._batch, self._batch_left = wanted, set(missing)
+            rendering = self._busy[1] if self._busy else None
+        self.jobs.add([text for text in missing if text != rendering], urgent)
+        self._changed()
+
+    def _done(self, text: str) -> None:
+        """``text`` is on disk, or given up: either way no longer waited for."""
+        with self._lock:
+            self._batch_left.discard(text)
+
+    def fall_back(self, reason: str) -> None:
+        """The natural voice cannot speak (``reason``): the system voice does, from now on."""
+        if not self.cache.use_system_voice():
+            return
+        self.notice = f"Natural voice unavailable: {reason}; the system voice speaks instead"
+        log.warning("speech: %s", self.notice)
+        with self._lock:
+            asked, batch = list(self._asked), list(self._batch)
+        # Texts on disk under the natural voice's key are not on disk any more.
+        missing = [text for text in asked if not self.cache.complete(text)]
+        with self._lock:
+            self._batch_left = set(batch).intersection(missing)
+        waiting = set(self.jobs.snapshot())  # these keep their place
+        self.jobs.add([text for text in missing if text not in waiting])
+        self._changed()
 
     def check(self) -> None:
         """The watchdog: replace a hung or dead synthesiser after the backoff; start a due one."""
@@ -498,8 +675,9 @@ class RenderWorker:
         with self._lock:
             tries = self._tries[text] = self._tries.get(text, 0) + 1
         if tries < RENDER_TRIES:
-            self._jobs.put(text)
+            self.jobs.put_back(text)
         else:
+            self._done(text)
             log.warning(
                 "speech: %r failed on %d voice processes; its cue will be dropped", text, tries
             )
@@ -533,7 +711,7 @@ class RenderWorker:
         self._start_thread()
 
     def close(self) -> None:
-        self._jobs.put(None)
+        self.jobs.close()
         with self._lock:
             synthesiser, self._synthesiser = self._synthesiser, None
             self._generation += 1
@@ -565,6 +743,8 @@ class RenderWorker:
         if stale:
             synthesiser.kill()
             return
+        if synthesiser.fallback is not None:
+            self.fall_back(synthesiser.fallback)
         self.synthesiser_name = synthesiser.name
         self.voices = synthesiser.voices()
         self.ready.set()
@@ -584,20 +764,20 @@ class RenderWorker:
 
     def _serve(self, generation: int, synthesiser: Synthesiser) -> None:
         while True:
-            text = self._jobs.get()
-            if text is None:  # closed: pass it on, so that every thread waiting here leaves
-                self._jobs.put(None)
+            text = self.jobs.get()
+            if text is None:  # closed
                 return
             with self._lock:
                 stale = generation != self._generation
                 if not stale:
                     self._busy = (self._monotonic(), text)
             if stale:
-                self._jobs.put(text)  # a newer worker took over: hand the job back
+                self.jobs.put_back(text)  # a newer worker took over: hand the job back
                 return
             if self.cache.complete(text):
                 with self._lock:
                     self._busy = None
+                self._done(text)
                 continue
             try:
                 self.cache.store(text, synthesiser)
@@ -617,7 +797,41 @@ class RenderWorker:
                 self._busy = None
                 self._failures_in_a_row = 0  # a render succeeded: the backoff starts over
                 self._tries.pop(text, None)
+            self._done(text)
             self._changed()
+
+
+def make_synthesiser(settings: VoiceSettings) -> Synthesiser:
+    """A synthesiser in this process for ``settings`` (the one-shot commands: ``say``, measuring
+    cue lengths, exporting audio): Piper for the natural voice, else pyttsx3. A natural voice
+    that is not installed or does not load gives the system voice with ``fallback`` saying why.
+    pyttsx3 allows one engine per process, so make one of these per process at most; the app
+    renders in its voice process instead (``ProcessSynthesiser``)."""
+    fallback = None
+    if settings.engine == NATURAL:
+        from stretch_desktop.speech.piper_voice import PiperSynthesiser, load_failure
+
+        fallback = natural_voice_missing()
+        if fallback is None:
+            try:
+                return PiperSynthesiser(settings)
+            except Exception as error:  # a damaged model, an onnxruntime error
+                fallback = load_failure(error)
+    return Pyttsx3Synthesiser(settings, fallback)
+
+
+def open_local_voice(
+    folder: Path, settings: VoiceSettings, chime: Path | None = None
+) -> tuple[CueCache, Synthesiser]:
+    """An in-process synthesiser for ``settings`` and a cache in ``folder`` keyed by what it
+    actually renders (the system voice's key if the natural voice fell back). ``cache.store``
+    renders a text and returns its file and length; ``cache.lookup(text, chimed=True)`` is the
+    chimed twin's, chime included, when ``settings.chime`` and ``chime`` are given."""
+    synthesiser = make_synthesiser(settings)
+    cache = CueCache(folder, settings, chime)
+    if synthesiser.fallback is not None:
+        cache.use_system_voice()
+    return cache, synthesiser
 
 
 _ESPEAK_MISSING: Final = (

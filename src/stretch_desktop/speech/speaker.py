@@ -1,7 +1,7 @@
 """The speaker interface the session talks to, and its silent and recording twins.
 
 The session controller hands every due cue to a Speaker and never waits for it. The real
-pyttsx3-backed speaker (render to WAV on a worker, play through a player that can be cut off)
+speaker (Piper or pyttsx3) (render to WAV on a worker, play through a player that can be cut off)
 sits behind this same interface; until it is chosen, or when it cannot start, a NullSpeaker keeps
 the session going in silence while captions carry on.
 """
@@ -36,8 +36,15 @@ class Speaker(Protocol):
         """One line for the window: which voice is in use, or why there is none."""
         ...
 
-    def prepare(self, texts: Iterable[str]) -> None:
-        """Render these ahead of time (in the background), so they are not late when due."""
+    def prepare(self, texts: Iterable[str], urgent: bool = False) -> None:
+        """Render these ahead of time (in the background), so they are not late when due.
+        ``urgent``: a session needs them now, in this order; they go before anything else."""
+        ...
+
+    @property
+    def preparing(self) -> tuple[int, int] | None:
+        """(rendered, of) the texts last asked for while some are still rendering, else None:
+        the window shows "Preparing the voice… 12 of 40"."""
         ...
 
     def measured_ms(self, text: str) -> int | None:
@@ -73,8 +80,12 @@ class NullSpeaker:
     def status(self) -> str:
         return self._reason
 
-    def prepare(self, texts: Iterable[str]) -> None:
+    def prepare(self, texts: Iterable[str], urgent: bool = False) -> None:
         pass
+
+    @property
+    def preparing(self) -> tuple[int, int] | None:
+        return None
 
     def measured_ms(self, text: str) -> int | None:
         return None
@@ -111,14 +122,21 @@ class RecordingSpeaker:
         self.sessions += 1
 
     prepared: list[str] = field(default_factory=list)
+    urgent: list[list[str]] = field(default_factory=list)
+    """Each urgent ``prepare``'s texts, in order."""
     lengths: dict[str, int] = field(default_factory=dict)
+    preparing: tuple[int, int] | None = None
+    """Set by a test: what the window is told of rendering progress."""
 
     @property
     def status(self) -> str:
         return "Recording speaker"
 
-    def prepare(self, texts: Iterable[str]) -> None:
+    def prepare(self, texts: Iterable[str], urgent: bool = False) -> None:
+        texts = list(texts)
         self.prepared.extend(texts)
+        if urgent:
+            self.urgent.append(texts)
 
     def measured_ms(self, text: str) -> int | None:
         return self.lengths.get(text)

@@ -1,9 +1,15 @@
-"""Preferences: breath pace, lead-in, first side, breath cues, reduced motion."""
+"""Preferences: breath pace, lead-in, first side, breath cues, reduced motion, the voice.
+
+The voice is the natural voice (Piper) or the system voice (pyttsx3); the system voice's own
+voice list applies to it alone, rate, volume and chime to both. A natural voice that is not
+installed says so in its name here, and the system voice speaks in its place.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,7 +31,14 @@ from stretch_desktop.core.pacing import (
     Pacing,
 )
 from stretch_desktop.core.routine import Side
-from stretch_desktop.speech.voice import VoiceSettings
+from stretch_desktop.speech.voice import (
+    NATURAL,
+    RATE_MAX,
+    RATE_MIN,
+    SYSTEM,
+    VoiceSettings,
+    natural_voice_missing,
+)
 from stretch_desktop.ui.settings import UiPreferences
 
 _BREATH_CUES = {
@@ -81,16 +94,26 @@ class PreferencesDialog(QDialog):
         self.reduced_motion = QCheckBox("Reduce motion (the pacer fills instead of growing)")
         self.reduced_motion.setChecked(prefs.reduced_motion)
         self._muted = prefs.muted
+        self.engine = QComboBox()
+        self.engine.setAccessibleName("Voice")
+        missing = natural_voice_missing()
+        self.engine.addItem("Natural voice" + (" (not installed)" if missing else ""), NATURAL)
+        self.engine.addItem("System voice", SYSTEM)
+        if missing:
+            self.engine.setItemData(0, f"Not available: {missing}", Qt.ItemDataRole.ToolTipRole)
+        self.engine.setCurrentIndex(max(self.engine.findData(prefs.voice.engine), 0))
         self.voice = QComboBox()
-        self.voice.setAccessibleName("Voice")
+        self.voice.setAccessibleName("System voice")
         self.voice.addItem("Default voice", None)
         for voice_id, name in sorted(voices or [], key=lambda v: v[1].lower()):
             self.voice.addItem(name, voice_id)
         found = self.voice.findData(prefs.voice.voice)
         self.voice.setCurrentIndex(max(found, 0))
-        self.voice.setEnabled(bool(voices))
+        self._has_voices = bool(voices)
+        self.engine.currentIndexChanged.connect(self._engine_changed)
+        self._engine_changed()
         self.rate = QSpinBox()
-        self.rate.setRange(80, 320)
+        self.rate.setRange(RATE_MIN, RATE_MAX)
         self.rate.setSuffix(" words a minute")
         self.rate.setValue(prefs.voice.rate)
         self.rate.setAccessibleName("Speaking rate")
@@ -112,7 +135,8 @@ class PreferencesDialog(QDialog):
         form.addRow("First side", self.first_side)
         form.addRow("Spoken breath cues", self.breath_cues)
         form.addRow(self.reduced_motion)
-        form.addRow("Voice", self.voice)
+        form.addRow("Voice", self.engine)
+        form.addRow("System voice", self.voice)
         form.addRow("Speaking rate", self.rate)
         form.addRow("Volume", self.volume)
         form.addRow(self.chime)
@@ -136,10 +160,15 @@ class PreferencesDialog(QDialog):
             pacing, self.reduced_motion.isChecked(), self._muted, self.voice_settings()
         )
 
+    def _engine_changed(self) -> None:
+        """The system voice's list means nothing to the natural voice: it is greyed out."""
+        self.voice.setEnabled(self._has_voices and self.engine.currentData() == SYSTEM)
+
     def voice_settings(self) -> VoiceSettings:
         return VoiceSettings(
             voice=self.voice.currentData(),
             rate=self.rate.value(),
             volume=self.volume.value() / 100,
             chime=self.chime.isChecked(),
+            engine=self.engine.currentData(),
         )

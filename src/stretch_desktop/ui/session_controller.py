@@ -81,6 +81,7 @@ class SessionController(QObject):
     phase_changed = Signal(object)  # Snapshot: a new phase began, or the same one restarted
     step_changed = Signal(object)  # Snapshot: a new pose or side is current
     voice_status = Signal(str)  # which voice speaks, or why none does
+    voice_preparing = Signal(object)  # (rendered, of) while cues are rendering, else None
     history_problem = Signal(str)  # said once: history could not be saved, the session goes on
 
     def __init__(
@@ -104,6 +105,10 @@ class SessionController(QObject):
         self._on_screen = True
         self._muted = False
         self._voice_status = speaker.status
+        self._voice_preparing = speaker.preparing
+        self._wanted: tuple[list[str], bool] = ([], False)
+        """The texts last given to ``prepare`` and whether a session needed them: a new voice
+        renders them too."""
         self._current_step = -1
         """The step last announced by ``step_changed``."""
         self.speech_rate = DEFAULT_RATE
@@ -146,6 +151,7 @@ class SessionController(QObject):
         old.silence()
         old.close()
         speaker.set_muted(self._muted)
+        speaker.prepare(*self._wanted)  # the new voice renders what the old one was asked to
         self.check_voice()
 
     def shutdown(self) -> None:
@@ -161,6 +167,10 @@ class SessionController(QObject):
         if status != self._voice_status:
             self._voice_status = status
             self.voice_status.emit(status)
+        preparing = self._speaker.preparing
+        if preparing != self._voice_preparing:
+            self._voice_preparing = preparing
+            self.voice_preparing.emit(preparing)
 
     def speech_ms(self, text: str) -> int:
         """How long a cue takes to say: measured once rendered, a generous estimate before."""
@@ -171,7 +181,18 @@ class SessionController(QObject):
 
     def prepare(self, timeline: Timeline) -> None:
         """Start rendering a timeline's cues in the background (a routine was selected)."""
-        self._speaker.prepare(cue_texts(timeline))
+        self._prepare(cue_texts(timeline), urgent=False)
+
+    def _prepare(self, texts: list[str], urgent: bool) -> None:
+        self._wanted = (texts, urgent)
+        self._speaker.prepare(texts, urgent=urgent)
+
+    def _prepare_from(self, step: int) -> None:
+        """The session goes on from ``step``: its cues are rendered first, in the order said."""
+        if self._engine is not None:
+            timeline = self._engine.timeline
+            later = [c.text for p in timeline.phases if p.step >= step for c in p.cues]
+            self._prepare(list(dict.fromkeys([*later, *cue_texts(timeline)])), urgent=True)
 
     def load(self, routine: Routine, preferences: Pacing) -> Timeline:
         """Prepare a fresh session of ``routine`` (stopping any running one)."""
@@ -181,8 +202,8 @@ class SessionController(QObject):
         # Lead-ins stretch to fit their announcement as the voice actually says it.
         timeline = compile_routine(routine, replace(preferences, speech_ms=self.speech_ms))
         self._speaker.new_session()  # a voice turned off by failures is tried again
-        self._speaker.prepare(cue_texts(timeline))
         self._engine = SessionEngine(timeline, self._clock)
+        self._prepare_from(0)  # ahead of anything merely selected: Start is not held back
         self._session_id, self._carried = None, (0, 0, 0.0)
         self._ticker.stop()
         self.loaded.emit(timeline)
@@ -204,6 +225,8 @@ class SessionController(QObject):
         """Start at ``at_step``; ``credit_ms`` is time run before a resume (it counts towards
         completing the session)."""
         if self._engine:
+            if at_step:  # a resume: from there on first
+                self._prepare_from(at_step)
             self._command(
                 lambda: self._engine.start(at_step, credit_ms=credit_ms) if self._engine else []
             )
@@ -240,6 +263,7 @@ class SessionController(QObject):
         engine = self._engine
         if engine is None:
             return
+        self._prepare_from(step)
         if engine.state is State.IDLE:
             self._command(lambda: engine.start(step))
         else:

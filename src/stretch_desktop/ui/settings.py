@@ -25,7 +25,7 @@ from stretch_desktop.core.pacing import (
     Pacing,
 )
 from stretch_desktop.core.routine import Side
-from stretch_desktop.speech.voice import VoiceSettings
+from stretch_desktop.speech.voice import ENGINES, RATE_MAX, RATE_MIN, VoiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -167,9 +167,10 @@ class Settings:
         voice_id, default = s.value("voice/voice"), VoiceSettings()
         voice = VoiceSettings(
             voice=voice_id if isinstance(voice_id, str) and voice_id else None,
-            rate=round(_number(s, "voice/rate", default.rate, 80, 320)),
+            rate=round(_number(s, "voice/rate", default.rate, RATE_MIN, RATE_MAX)),
             volume=_number(s, "voice/volume", default.volume, 0, 1),
             chime=_flag(s, "voice/chime", default.chime),
+            engine=_choice(s, "voice/engine", default.engine, set(ENGINES)),
         )
         return UiPreferences(
             pacing=pacing,
@@ -191,6 +192,7 @@ class Settings:
         s.setValue("voice/rate", prefs.voice.rate)
         s.setValue("voice/volume", prefs.voice.volume)
         s.setValue("voice/chime", prefs.voice.chime)
+        s.setValue("voice/engine", prefs.voice.engine)
         s.sync()
         if s.status() == QSettings.Status.AccessError:  # read-only or full disk: keep going
             log.warning("settings: could not be saved to %s", s.fileName())

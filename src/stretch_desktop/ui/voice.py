@@ -39,5 +39,5 @@ class VoiceSwitch:
         """Say a sample with ``voice`` (the one being chosen, not yet saved)."""
         self.use(voice)
         speaker = self._controller.speaker
-        speaker.prepare([SAMPLE])
+        speaker.prepare([SAMPLE], urgent=True)  # before the selected routine's cues
         speaker.say(Cue(0, CueKind.ANNOUNCE, SAMPLE), 0)

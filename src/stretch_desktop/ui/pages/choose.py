@@ -1,6 +1,7 @@
 """The first page: the routines, a preview of the selected one, and the way into everything else.
 
-Selecting a routine starts rendering its cues in the background (Start may follow at once).
+Selecting a routine starts rendering its cues in the background (Start may follow at once); a
+line beside Start says how far it has come ("Preparing the voice… 12 of 40") until it is done.
 Importing a routine file happens here too: it is a change to this page's list.
 """
 
@@ -120,6 +121,11 @@ class ChoosePage(QWidget):
         for widget in (self.preferences_button, self.import_button, self.history_button):
             row.addWidget(widget)
         row.addStretch(1)
+        self.preparing_label = QLabel()
+        self.preparing_label.setAccessibleName("Voice preparation")
+        self.preparing_label.setVisible(False)
+        controller.voice_preparing.connect(self._on_preparing)
+        row.addWidget(self.preparing_label)
         row.addWidget(self.start_button)
         layout.addLayout(row)
         # The standard Open shortcut (Ctrl+O), while this page is the one on show.
@@ -132,9 +138,19 @@ class ChoosePage(QWidget):
 
     def scale_fonts(self, base: int) -> None:
         heading = [(self.heading, 2.0, True)]
-        body = [(self.routine_list, 1.05, False), (self.preview, 1.0, False)]
+        body = [
+            (self.routine_list, 1.05, False),
+            (self.preview, 1.0, False),
+            (self.preparing_label, 1.0, False),
+        ]
         buttons = [(b, 1.05, False) for b in self._buttons()]
         scale_fonts(base, [*heading, *body, *buttons])
+
+    def _on_preparing(self, progress: tuple[int, int] | None) -> None:
+        """Rendering is under way (or done: the line goes); Start works either way."""
+        if progress is not None:
+            self.preparing_label.setText(f"Preparing the voice… {progress[0]} of {progress[1]}")
+        self.preparing_label.setVisible(progress is not None)
 
     def _buttons(self) -> tuple[QWidget, ...]:
         return (self.preferences_button, self.import_button, self.history_button, self.start_button)
