@@ -15,7 +15,7 @@ from stretch_desktop.core.pacing import Pacing
 from stretch_desktop.core.timeline import compile_routine
 from tests.core.routines import small
 
-PACE = Pacing(lead_in_ms=5000, speech_ms=lambda text: 1000)
+PACE = Pacing(lead_in_ms=5000, speech_ms=lambda text: 700)  # a count word fits its 1 s slot
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ from stretch_desktop.core.pacing import Pacing
 from stretch_desktop.core.timeline import CueKind, PhaseKind, compile_routine
 from tests.core.routines import small
 
-PREFS = Pacing(lead_in_ms=5000, speech_ms=lambda text: 1000)
+PREFS = Pacing(lead_in_ms=5000, speech_ms=lambda text: 700)  # a count word fits its 1 s slot
 
 
 @pytest.fixture

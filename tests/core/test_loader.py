@@ -262,3 +262,149 @@ def test_brackets_quotes_and_hashes_inside_strings_do_not_move_lines():
     found = problems(text)
     assert found[-1] == f"r.toml:{line}: steps[2].cycles: must be between 1 and 30, not 99"
     assert found[0] == "r.toml:1: x: unknown field"
+
+
+# --- the spoken script's keys (issue 16): cautions, bases, ways out, sides, breath beats -------
+
+SPOKEN = """
+format = 1
+id = "spoken"
+title = "Spoken"
+source = "Tests"
+
+[[poses]]
+id = "lunge"
+name = "Lunge"
+one_sided = true
+base = "kneeling"
+instructions = ["Lunge."]
+spoken_cautions = [
+    { text = "Mind your {side} knee.", when = "once" },
+    { text = "Optional.", when = "lead-in" },
+]
+
+[[poses]]
+id = "roll"
+name = "Roll down"
+base = "standing"
+instructions = ["Roll."]
+
+[[poses.spoken_cautions]]
+text = "Tingling means stop."
+
+[[steps]]
+kind = "hold"
+pose = "lunge"
+breaths = 4
+lead_in = "Step your {side} foot forward, {other} knee down."
+way_out = "Step your {side} foot back."
+
+[[steps]]
+kind = "flow"
+pose = "roll"
+repetitions = 2
+beats = ["Down", { inhale = "Breathe in", exhale = "Exhale, belly in" }, "Up"]
+beat_breaths = 1
+arrival_beat = 2
+"""
+
+
+def line_of(text, fragment):
+    return next(n for n, line in enumerate(text.splitlines(), 1) if fragment in line)
+
+
+def test_the_spoken_keys_load_and_are_said():
+    from stretch_desktop.core.routine import Base, CautionTime, Flow, SpokenCaution
+    from stretch_desktop.core.timeline import CueKind, compile_routine
+
+    routine = load_routine(SPOKEN, "spoken.toml")
+    lunge, roll = routine.poses
+    assert lunge.base is Base.KNEELING and roll.base is Base.STANDING
+    assert lunge.spoken_cautions == (
+        SpokenCaution("Mind your {side} knee.", CautionTime.ONCE),
+        SpokenCaution("Optional.", CautionTime.LEAD_IN),
+    )
+    assert roll.spoken_cautions == (SpokenCaution("Tingling means stop.", CautionTime.ARRIVAL),)
+    flow = routine.steps[1]
+    assert isinstance(flow, Flow)
+    assert flow.beats == ("Down", "Breathe in", "Up")
+    assert flow.exhales == (None, "Exhale, belly in", None)
+    assert flow.arrival_beat == 1
+    texts = [c.text for p in compile_routine(routine).phases for c in p.cues]
+    assert texts.count("Mind your right knee.") == 1  # once: not again on the left
+    assert texts.count("Optional.") == 2  # every lead-in
+    assert "Step your left foot back." in texts
+    kinds = {c.text: c.kind for p in compile_routine(routine).phases for c in p.cues}
+    assert kinds["Tingling means stop."] is CueKind.CAUTION
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "fragment", "message"),
+    [
+        (
+            'when = "once"',
+            'when = "arival"',
+            "spoken_cautions = [",  # an inline table is found by the line of its array
+            "poses[0].spoken_cautions[0].when: unknown when 'arival' (did you mean 'arrival'?)",
+        ),
+        (
+            'base = "kneeling"',
+            'base = "kneel"',
+            "kneel",
+            "poses[0].base: unknown base 'kneel' (did you mean 'kneeling'?)",
+        ),
+        (
+            'text = "Tingling means stop."',
+            'text = "Tingling means stop {side}."',
+            "Tingling",
+            "poses[1].spoken_cautions[0].text: {side} names a side, but this pose is not one-sided",
+        ),
+        (
+            'text = "Tingling means stop."',
+            'txt = "Tingling means stop."',
+            "Tingling",
+            "poses[1].spoken_cautions[0].txt: unknown field (did you mean 'text'?)",
+        ),
+        (
+            "{other} knee down",
+            "{othr} knee down",
+            "othr",
+            "steps[0].lead_in: '{othr}' is not a field: only {side} and {other} are filled in",
+        ),
+        (
+            'way_out = "Step your {side} foot back."',
+            'way_out = "Step back {."',
+            "way_out",
+            "steps[0].way_out: '{' is not a field: only {side} and {other} are filled in",
+        ),
+        (
+            '"Up"]',
+            '"Up {side}"]',
+            "Up {side}",
+            "steps[1].beats[2]: {side} names a side, but this pose is not one-sided",
+        ),
+        (
+            "beat_breaths = 1",
+            "beat_seconds = 3",
+            "beats =",
+            "steps[1].beats[1]: an {inhale, exhale} beat needs beat_breaths, not seconds",
+        ),
+        (
+            "arrival_beat = 2",
+            "arrival_beat = 4",
+            "arrival_beat",
+            "steps[1].arrival_beat: must be between 1 and 3, not 4",
+        ),
+        (
+            '{ inhale = "Breathe in", exhale = "Exhale, belly in" }',
+            '{ exhale = "Exhale, belly in" }',
+            "beats =",
+            "steps[1].beats[1].inhale: missing (required)",
+        ),
+    ],
+)
+def test_the_spoken_keys_are_checked_with_file_line_field_message(old, new, fragment, message):
+    """The first problem is the one made; a pose that fails then goes missing for its steps."""
+    assert old in SPOKEN
+    text = SPOKEN.replace(old, new)
+    assert problems(text)[0] == f"r.toml:{line_of(text, fragment)}: {message}"

@@ -13,7 +13,7 @@ from stretch_desktop.core.engine import (
     State,
 )
 from stretch_desktop.core.events import CueDue, Finished, PhaseStarted
-from stretch_desktop.core.timeline import CueKind, compile_routine, extents, measure
+from stretch_desktop.core.timeline import CUE_GAP_MS, CueKind, compile_routine, extents, measure
 from tests.core.strategies import preferences, routines
 
 settings.register_profile(
@@ -70,14 +70,20 @@ def test_cues_fall_inside_their_phase_and_the_last_says_complete(routine, prefs)
 
 
 @given(routines, preferences)
-def test_every_step_starts_with_a_lead_in_that_ends_with_a_countdown(routine, prefs):
+def test_every_step_starts_with_a_lead_in_a_pose_ends_with_a_countdown(routine, prefs):
+    """Issue 16 changed this: a rest has no countdown ("Come up slowly", not 3-2-1), and the
+    last count word's slot is a second or its spoken length and a gap, whichever is longer."""
     timeline = compile_routine(routine, prefs)
     for step in timeline.steps:
         prepare = timeline.phases[step.first_phase]
         assert prepare.kind.value == "prepare"
         assert prepare.cues[0].kind in {CueKind.ANNOUNCE, CueKind.SWITCH_SIDES, CueKind.REST}
+        if step.is_rest:
+            assert not [c for c in prepare.cues if c.kind is CueKind.COUNTDOWN]
+            continue
         assert [c.text for c in prepare.cues[-3:]] == ["Three", "Two", "One"]
-        assert prepare.cues[-1].at_ms == prepare.end_ms - 1000
+        slot = max(1000, prefs.speech_ms("One") + CUE_GAP_MS)
+        assert prepare.cues[-1].at_ms == prepare.end_ms - slot
 
 
 def _all_cues(timeline):

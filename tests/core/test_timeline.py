@@ -15,7 +15,7 @@ from stretch_desktop.core.timeline import (
 from stretch_desktop.core.words import number_words, seconds_words
 from tests.core.routines import small
 
-QUIET = Pacing(breath_cues=BreathCues.OFF, speech_ms=lambda text: 1000)
+QUIET = Pacing(breath_cues=BreathCues.OFF, speech_ms=lambda text: 700)
 
 
 def cues_of(timeline, kind):
@@ -83,11 +83,16 @@ def test_the_last_cue_says_the_session_is_complete():
     assert "complete" in last.text.lower()
 
 
-def test_flows_speak_a_word_on_every_beat():
+def test_flows_speak_a_word_on_every_beat_count_the_last_and_end_with_a_way_out():
     timeline = compile_routine(small(), QUIET)
     flow = next(p for p in timeline.phases if p.kind is PhaseKind.FLOW)
-    assert [c.text for c in flow.cues] == ["Back.", "Forward.", "Back.", "Forward."]
-    assert [c.at_ms - flow.start_ms for c in flow.cues] == [0, 2000, 4000, 6000]
+    texts = [c.text for c in flow.cues]
+    way_out = "Release. Come out slowly."
+    assert texts == ["Back.", "Forward.", "Last one. Back.", "Forward.", way_out]
+    assert [c.at_ms - flow.start_ms for c in flow.cues][:4] == [0, 2000, 4000, 6000]
+    # the way out does not fit in the last 2 s beat after "Forward.": the flow runs on for it
+    assert flow.cues[-1].at_ms - flow.start_ms == 6000 + 700 + 300
+    assert flow.duration_ms == 6000 + 700 + 300 + 700 + 300
     assert beat_at(flow, flow.start_ms + 4500).repetition == 2
     assert beat_at(flow, flow.start_ms + 6500).word == "Forward"
 
@@ -101,11 +106,12 @@ def test_contract_relax_alternates_press_and_release_phases():
 
 
 @pytest.mark.parametrize(
-    ("setting", "count"), [(BreathCues.OFF, 0), (BreathCues.FIRST_THREE, 5), (BreathCues.EVERY, 9)]
+    ("setting", "count"), [(BreathCues.OFF, 0), (BreathCues.FIRST_THREE, 5), (BreathCues.EVERY, 8)]
 )
 def test_breath_cues_are_a_preference(setting, count):
     """The 30 s fold at 6 s a breath holds five whole breaths (ten cues); the halfway cue at
-    15 s would talk over the exhale cue at 14.5 s, so that one keeps quiet."""
+    15 s would talk over the exhale cue at 14.5 s, and "Ten seconds to go" at 20 s over the one
+    at 20.5 s, so those two keep quiet (issue 16: the lesser of two overlapping cues goes)."""
     timeline = compile_routine(small(), Pacing(breath_cues=setting))
     hold = timeline.phases[1]
     assert len([c for c in hold.cues if c.kind is CueKind.BREATH]) == count
@@ -130,6 +136,8 @@ def test_priorities_keep_announcements_and_drop_stale_small_cues():
                 CueKind.SWITCH_SIDES,
                 CueKind.REST,
                 CueKind.COMPLETE,
+                CueKind.CAUTION,
+                CueKind.WAY_OUT,
             }
             assert (cue.priority is Priority.HIGH) == high
 

@@ -20,8 +20,12 @@ from typing import Any, Final
 
 from stretch_desktop.core.pacing import BREATH_MAX_S, LEAD_IN_MAX_S, BreathCues, Pacing
 from stretch_desktop.core.routine import (
+    OTHER_FIELD,
+    SIDE_FIELD,
     Amount,
+    Base,
     Block,
+    CautionTime,
     ContractRelax,
     Flow,
     Hold,
@@ -30,6 +34,7 @@ from stretch_desktop.core.routine import (
     Rest,
     Routine,
     Spoken,
+    SpokenCaution,
     Step,
 )
 from stretch_desktop.core.timeline import extents
@@ -524,9 +529,38 @@ def _type_name(value: object) -> str:
 
 # --- the routine's shape ------------------------------------------------------------------------
 
-_COMMON_STEP_KEYS = ("kind", "pose", "lead_in", "note")
+_COMMON_STEP_KEYS = ("kind", "pose", "lead_in", "note", "way_out")
 _HOLD_SECONDS = (1.0, 600.0)
 _BREATHS = (1, 60)
+_MOST_SPOKEN_CAUTIONS = 5
+_FIELD = re.compile(r"\{[^{}\n]{0,40}\}|[{}]")
+_SIDE_FIELDS = (SIDE_FIELD, OTHER_FIELD)
+
+
+def _side_fields_problem(text: str, one_sided: bool) -> str | None:
+    """Why ``text``'s braces cannot be said, or None: only ``{side}`` and ``{other}`` are
+    filled in (per side, so only on a one-sided pose); any other brace would be read aloud."""
+    for found in _FIELD.finditer(text):
+        field = found.group()
+        if field not in _SIDE_FIELDS:
+            return f"{field!r} is not a field: only {SIDE_FIELD} and {OTHER_FIELD} are filled in"
+        if not one_sided:
+            return f"{field} names a side, but this pose is not one-sided"
+    return None
+
+
+def _check_sides(table: _Table, keys: tuple[str, ...], one_sided: bool) -> None:
+    """Check the side fields in a step's texts (strings, lists of them, beat tables)."""
+    for key in keys:
+        value = table.data.get(key)
+        items: list[tuple[Path, object]] = [((*table.path, key), value)]
+        if isinstance(value, list):
+            items = [((*table.path, key, i), item) for i, item in enumerate(value)]
+        for path, item in items:
+            texts = item.items() if isinstance(item, dict) else [(None, item)]
+            for part, text in texts:
+                if isinstance(text, str) and (problem := _side_fields_problem(text, one_sided)):
+                    table.problems.add(path if part is None else (*path, part), problem)
 
 
 def _spoken(table: _Table, halfway: bool) -> Spoken:
@@ -534,6 +568,7 @@ def _spoken(table: _Table, halfway: bool) -> Spoken:
         lead_in=table.text("lead_in", limit=300),
         halfway=table.text("halfway", limit=200) if halfway else None,
         note=table.text("note"),
+        way_out=table.text("way_out", limit=200),
     )
 
 
@@ -551,15 +586,61 @@ def _rest(t: _Table, pose: str) -> Rest | None:
     return Rest(pose, amount, spoken) if amount and t.clean else None
 
 
+def _beats(t: _Table, breathing: bool) -> tuple[tuple[str, ...], tuple[str | None, ...]] | None:
+    """A flow's beats: each a phrase said as the beat starts, or a table ``{inhale = "…",
+    exhale = "…"}`` (beats counted in breaths only) whose exhale phrase is said as the exhale
+    starts. Returns (phrases, exhale phrases or None each)."""
+    value = t._get("beats", True, list, "a list of text or {inhale, exhale} tables")
+    if value is None:
+        return None
+    if not value:
+        t.problems.add((*t.path, "beats"), "must not be empty")
+        return None
+    if len(value) > 8:
+        t.problems.add((*t.path, "beats"), f"too many items ({len(value)}, at most 8)")
+        return None
+    said: list[str] = []
+    exhaled: list[str | None] = []
+    for i, item in enumerate(value):
+        path: Path = (*t.path, "beats", i)
+        if isinstance(item, dict):
+            beat = _Table(item, path, t.problems, "a beat")
+            beat.allow("inhale", "exhale")
+            inhale = beat.text("inhale", required=True, limit=200)
+            exhale = beat.text("exhale", required=True, limit=200)
+            if not breathing:
+                t.problems.add(path, "an {inhale, exhale} beat needs beat_breaths, not seconds")
+            if inhale is not None and exhale is not None:
+                said.append(inhale)
+                exhaled.append(exhale)
+            continue
+        if not isinstance(item, str) or not item.strip():
+            t.problems.add(path, "must be non-empty text or an {inhale, exhale} table")
+        elif unsafe := _unsafe_text(item):
+            t.problems.add(path, unsafe)
+        elif len(item) > 200:
+            t.problems.add(path, f"too long ({len(item)} characters, at most 200)")
+        else:
+            said.append(" ".join(item.split()))
+            exhaled.append(None)
+    if len(said) != len(value):
+        return None
+    return tuple(said), tuple(exhaled) if any(exhaled) else ()
+
+
 def _flow(t: _Table, pose: str) -> Flow | None:
-    t.allow(*_COMMON_STEP_KEYS, "repetitions", "beats", "beat_seconds", "beat_breaths")
+    t.allow(
+        *_COMMON_STEP_KEYS, "repetitions", "beats", "beat_seconds", "beat_breaths", "arrival_beat"
+    )
     repetitions = t.whole("repetitions", 1, 100, required=True)
-    beats = t.texts("beats", required=True, limit=200, most=8)
+    beats = _beats(t, breathing="beat_breaths" in t.data)
     beat = t.amount("beat_seconds", "beat_breaths", (0.5, 60.0), (1, 10))
+    arrival = t.whole("arrival_beat", 1, max(1, len(beats[0]) if beats else 8))
     spoken = _spoken(t, halfway=False)
     if repetitions is None or not beats or beat is None or not t.clean:
         return None
-    return Flow(pose, repetitions, beats, beat, spoken)
+    arrival_beat = 0 if arrival is None else arrival - 1
+    return Flow(pose, repetitions, beats[0], beat, spoken, beats[1], arrival_beat)
 
 
 def _contract_relax(t: _Table, pose: str) -> ContractRelax | None:
@@ -589,6 +670,16 @@ _POSE_STEPS: dict[str, Callable[[_Table, str], PoseStep | None]] = {
     "rest": _rest,
 }
 _KINDS = (*_POSE_STEPS, "sides")
+_SPOKEN_STEP_KEYS = (
+    "lead_in",
+    "halfway",
+    "way_out",
+    "note",
+    "beats",
+    "contract_word",
+    "relax_word",
+)
+"""A step's texts that may name its side with ``{side}`` and ``{other}``."""
 
 
 class _Reader:
@@ -618,6 +709,11 @@ class _Reader:
             )
             pose = None
         step = _POSE_STEPS[kind](t, pose or "")
+        if pose is not None:
+            one_sided = self.poses[pose].one_sided
+            _check_sides(t, _SPOKEN_STEP_KEYS, one_sided)
+            if step is not None and not t.clean:
+                step = None
         return step if pose is not None else None
 
     def block(self, t: _Table) -> Block | None:
@@ -635,6 +731,35 @@ class _Reader:
         return Block(name, steps) if steps and t.clean else None
 
 
+def _choice(t: _Table, key: str, choices: tuple[str, ...]) -> str | None:
+    value = t.text(key, limit=40)
+    if value is not None and value not in choices:
+        hint = _suggest(value, choices) or f" (one of: {', '.join(choices)})"
+        t.problems.add((*t.path, key), f"unknown {key} {value!r}{hint}")
+        return None
+    return value
+
+
+def _spoken_cautions(t: _Table, one_sided: bool) -> tuple[SpokenCaution, ...]:
+    """``spoken_cautions = [{text = "…", when = "arrival"}]``: cautions the voice says."""
+    if "spoken_cautions" not in t.data:
+        return ()
+    found: list[SpokenCaution] = []
+    times = tuple(time.value for time in CautionTime)
+    for path, value in t.tables("spoken_cautions", _MOST_SPOKEN_CAUTIONS):
+        caution = _Table(value, path, t.problems, "a spoken caution")
+        if not caution.ok:
+            continue
+        caution.allow("text", "when")
+        text = caution.text("text", required=True, limit=300)
+        when = _choice(caution, "when", times) or CautionTime.ARRIVAL.value
+        if text is not None and (problem := _side_fields_problem(text, one_sided)):
+            t.problems.add((*path, "text"), problem)
+        if text is not None and caution.clean:
+            found.append(SpokenCaution(text, CautionTime(when)))
+    return tuple(found)
+
+
 def _pose(t: _Table) -> Pose | None:
     t.allow(
         "id",
@@ -645,6 +770,8 @@ def _pose(t: _Table) -> Pose | None:
         "cautions",
         "equipment",
         "one_sided",
+        "base",
+        "spoken_cautions",
     )
     pose_id = t.ident("id")
     name = t.text("name", required=True, limit=MAX_NAME)
@@ -654,10 +781,21 @@ def _pose(t: _Table) -> Pose | None:
     cautions = t.texts("cautions") or ()
     equipment = t.texts("equipment", limit=MAX_NAME) or ()
     one_sided = t.flag("one_sided", False)
+    base = _choice(t, "base", tuple(base.value for base in Base))
+    spoken_cautions = _spoken_cautions(t, one_sided)
     if pose_id is None or name is None or not instructions or not t.clean:
         return None
     return Pose(
-        pose_id, name, spoken or name, instructions, key_cues, cautions, equipment, one_sided
+        pose_id,
+        name,
+        spoken or name,
+        instructions,
+        key_cues,
+        cautions,
+        equipment,
+        one_sided,
+        None if base is None else Base(base),
+        spoken_cautions,
     )
 
 

@@ -49,13 +49,19 @@ class Pacing:
     breath_cues: BreathCues = BreathCues.FIRST_THREE
     speech_ms: Callable[[str], int] = field(default=words.estimate_speech_ms, compare=False)
     """How long a cue takes to say: an estimate until the speech layer has measured it."""
+    chime_ms: int = field(default=0, compare=False)
+    """How long the chime played before each announcement, switch and rest lasts (0: no chime).
+    Lead-ins are sized with it, or the chime pushes the announcement onto the countdown. Like
+    ``speech_ms`` it belongs to the voice, not to the pacing a person chose: it is left out of
+    :meth:`to_json` and of comparisons."""
 
     @property
     def breath_ms(self) -> int:
         return self.inhale_ms + self.exhale_ms
 
     def to_json(self) -> dict[str, int | str]:
-        """The saved form (plain JSON values). ``speech_ms`` is left out: it is measured anew."""
+        """The saved form (plain JSON values). ``speech_ms`` and ``chime_ms`` are left out: they
+        are measured anew (they change times, never which step is which)."""
         return {
             "inhale_ms": self.inhale_ms,
             "exhale_ms": self.exhale_ms,

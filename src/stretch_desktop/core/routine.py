@@ -24,9 +24,56 @@ class Side(enum.Enum):
         return Side.LEFT if self is Side.RIGHT else Side.RIGHT
 
 
+class Base(enum.Enum):
+    """What a pose stands, kneels, sits or lies on: moving between two of these takes time.
+
+    ``folded`` is on the feet but bent forward with the head low (a forward fold): coming up
+    from it is a move of its own ("Roll up slowly, head last"). ``kneeling`` and ``all-fours``
+    are both down on the knees, one hand placement apart, so moving between them is not a
+    change of level (see :attr:`level`).
+    """
+
+    STANDING = "standing"
+    FOLDED = "folded"
+    KNEELING = "kneeling"
+    ALL_FOURS = "all-fours"
+    SEATED = "seated"
+    LYING = "lying"
+
+    @property
+    def level(self) -> str:
+        """Poses on the same level need no time to get from one to the other."""
+        return "knees" if self in (Base.KNEELING, Base.ALL_FOURS) else self.value
+
+
+class CautionTime(enum.Enum):
+    """When a spoken caution is said.
+
+    ``lead-in``: in every lead-in to the pose, before the countdown (an optional pose says so
+    before the person gets into it). ``arrival``: each time the pose begins (a hold's first
+    moment, a flow's arrival beat), when the person first feels what the caution is about.
+    ``once``: at the first arrival only, for a warning that would nag if repeated every round.
+    """
+
+    LEAD_IN = "lead-in"
+    ARRIVAL = "arrival"
+    ONCE = "once"
+
+
+@dataclass(frozen=True, slots=True)
+class SpokenCaution:
+    """A safety sentence the voice says (the pose's ``cautions`` are only shown)."""
+
+    text: str
+    when: CautionTime = CautionTime.ARRIVAL
+
+
 @dataclass(frozen=True, slots=True)
 class Pose:
-    """A pose as a person learns it: what to call it, how to do it, what to watch for."""
+    """A pose as a person learns it: what to call it, how to do it, what to watch for.
+
+    ``base`` is what the pose rests on (None: unknown, so no change of level is ever assumed).
+    """
 
     id: str
     name: str
@@ -36,6 +83,8 @@ class Pose:
     cautions: tuple[str, ...] = ()
     equipment: tuple[str, ...] = ()
     one_sided: bool = False
+    base: Base | None = None
+    spoken_cautions: tuple[SpokenCaution, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,16 +99,26 @@ class Amount:
             raise ValueError("an amount is either seconds or breaths")
 
 
+SIDE_FIELD = "{side}"
+"""In a step's spoken text, the side being done ("right"); ``{other}`` is the other side. A
+listener cannot resolve "that foot": the compiler fills these in per side instead."""
+OTHER_FIELD = "{other}"
+
+
 @dataclass(frozen=True, slots=True)
 class Spoken:
-    """What a step adds to the script: an extra lead-in sentence, its own halfway cue, a note.
+    """What a step adds to the script: an extra lead-in sentence, its own halfway cue, the way
+    out of the pose, a note.
 
     ``note`` is shown, not spoken: it is for the screen (a hint a person reads once).
+    ``way_out`` is said as the step ends ("Release. Bend your right knee and come out slowly");
+    without it the compiler says a plain one. Any of these may use :data:`SIDE_FIELD`.
     """
 
     lead_in: str | None = None
     halfway: str | None = None
     note: str | None = None
+    way_out: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +147,11 @@ class Flow:
     """A repeated movement: ``repetitions`` times a cycle of ``beats``, one word or phrase each.
 
     A beat lasts ``beat`` (seconds or breaths), so a sway of ``["right", "left"]`` at 2 s a beat
-    takes 4 s per repetition.
+    takes 4 s per repetition. Each beat's phrase is said as the beat starts (on the inhale, in
+    a flow timed in breaths); ``exhales``, if given, holds for each beat a phrase said as that
+    beat's first exhale starts ("Exhale, belly in"), or None. ``arrival_beat`` (0-based) is the
+    beat on which the person arrives in the pose (the hands reach the box): arrival cautions
+    are said there.
     """
 
     pose: str
@@ -96,6 +159,8 @@ class Flow:
     beats: tuple[str, ...]
     beat: Amount
     spoken: Spoken = Spoken()
+    exhales: tuple[str | None, ...] = ()
+    arrival_beat: int = 0
 
 
 @dataclass(frozen=True, slots=True)

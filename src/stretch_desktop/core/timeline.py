@@ -7,6 +7,21 @@ and ``sides`` blocks are expanded here, so nothing at run time special-cases the
 Times are integer milliseconds from the start of the session, so sums are exact and two phases
 never overlap by a rounding error. ``compile_routine`` is pure: same routine and pacing, same
 timeline.
+
+The script is written for a person on the mat with closed eyes, so the compiler keeps these
+rules for every routine (``tests/core/test_script_rules.py`` holds it to them):
+
+- cues never talk over each other at the lengths ``Pacing.speech_ms`` (and ``chime_ms``) give:
+  lead-ins and countdown slots are sized from them, and where two cues would still overlap the
+  lesser (a breath cue before a count, a count before a beat…) is left out of the script rather
+  than dropped at run time;
+- no silence longer than :data:`MAX_SILENCE_MS` while a pose lasts: long holds count down,
+  long rests get a cue in the middle, and gaps still too long get "N more breaths";
+- every hold, flow, rest and press–release ends with a way out, and the session's last one
+  says how to come up;
+- spoken cautions are said on arrival (or once, or in the lead-in), a change of base adds
+  :data:`LEVEL_CHANGE_MS` to the lead-in and is said first, rests have no countdown,
+  repeated work is counted, breath words fall on the breath.
 """
 
 from __future__ import annotations
@@ -20,7 +35,9 @@ from stretch_desktop.core import words
 from stretch_desktop.core.pacing import BreathCues, Pacing
 from stretch_desktop.core.routine import (
     Amount,
+    Base,
     Block,
+    CautionTime,
     ContractRelax,
     Flow,
     Hold,
@@ -59,6 +76,12 @@ class CueKind(enum.Enum):
     CONTRACT = "contract"
     RELAX = "relax"
     COMPLETE = "complete"
+    CAUTION = "caution"
+    """A spoken safety caution (the routine marks which, and when)."""
+    WAY_OUT = "way_out"
+    """How to come out of a pose, as it ends ("Release. Come out slowly.")."""
+    COUNT = "count"
+    """What is left of a hold: "Two more breaths", "Last breath", "Ten seconds to go"."""
 
 
 class Priority(enum.IntEnum):
@@ -68,7 +91,20 @@ class Priority(enum.IntEnum):
     HIGH = 1
 
 
-_HIGH_PRIORITY = frozenset({CueKind.ANNOUNCE, CueKind.SWITCH_SIDES, CueKind.REST, CueKind.COMPLETE})
+_HIGH_PRIORITY = frozenset(
+    {
+        CueKind.ANNOUNCE,
+        CueKind.SWITCH_SIDES,
+        CueKind.REST,
+        CueKind.COMPLETE,
+        CueKind.CAUTION,  # safety: said even if late
+        CueKind.WAY_OUT,  # a person left in a pose waits for it
+    }
+)
+
+CHIMED_KINDS = frozenset({CueKind.ANNOUNCE, CueKind.SWITCH_SIDES, CueKind.REST})
+"""The cues the chime plays before, when it is on: the start of each pose. The lead-ins are
+sized with :attr:`Pacing.chime_ms` added to these cues' lengths."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +122,10 @@ class Cue:
 class Phase:
     """One stretch of time with one thing to do. ``cues`` are in time order, absolute times.
 
-    ``beats``/``beat_ms`` describe a flow's cycle; ``cycle``/``cycles`` count contract–relax
-    rounds (1-based); both are empty/zero elsewhere.
+    ``beats``/``beat_ms`` describe a flow's cycle (``beat_count`` beats in all; a flow may run
+    on past them for its way out); ``exhales`` are the words of each beat from
+    ``exhale_at_ms`` into it ("" where a beat has none); ``cycle``/``cycles`` count
+    contract–relax rounds (1-based); all are empty/zero elsewhere.
     """
 
     index: int
@@ -103,6 +141,9 @@ class Phase:
     beat_ms: int = 0
     cycle: int = 0
     cycles: int = 0
+    beat_count: int = 0
+    exhales: tuple[str, ...] = ()
+    exhale_at_ms: int = 0
 
     @property
     def end_ms(self) -> int:
@@ -169,9 +210,51 @@ class Timeline:
 # --- compiling ---------------------------------------------------------------------------------
 
 _COUNTDOWN = ("Three", "Two", "One")
-_GAP_MS = 300  # silence between the announcement and "three", so they never run together
+CUE_GAP_MS = 300
+"""The least silence between two cues, and between an announcement and "Three": a player needs
+a moment to stop and the next to start, and sentences run together without it."""
+_COUNT_SLOT_MS = 1000
+"""A countdown word's slot, at least: the count is a one-second rhythm. A voice slow enough
+that the word and a gap outlast a second widens the slot instead of being cut."""
 _HALFWAY_MIN_MS = 20_000
+MAX_SILENCE_MS = 20_000
+"""The longest a person is left in silence while a pose lasts, at the default pacing: longer,
+and someone with closed eyes wonders whether the session is still running."""
+LEVEL_CHANGE_MS = 6_000
+"""Added to the lead-in when the base changes (lying to a kneeling lunge, child's pose to
+standing). Getting down to the mat or up from it slowly and with control (a hand down, one knee
+at a time, the head coming up last so nobody gets dizzy) takes an unhurried adult about four to
+six seconds; the announcement is said while they move, and this is time on top of the usual
+lead-in, so the countdown finds them already in place."""
+_ROUND_MS = 12_000
+"""A flow whose one repetition lasts this long or more is counted in rounds ("Round two of
+three"): each round is a sequence worth naming. Quicker ones count down ("Five more")."""
 _COMPLETE_TEXT = "Session complete. Well done."
+
+# When two cues would overlap, the lesser is left out of the script (on a tie the earlier
+# stays, as a voice that is already speaking would). Announcements and safety first; breath
+# words last, since the pacer on screen and the person's own breathing carry on without them.
+_RANK = {
+    CueKind.COMPLETE: 9,
+    CueKind.ANNOUNCE: 8,
+    CueKind.SWITCH_SIDES: 8,
+    CueKind.REST: 8,
+    CueKind.CAUTION: 7,
+    CueKind.WAY_OUT: 6,
+    CueKind.COUNTDOWN: 5,
+    CueKind.BEAT: 4,
+    CueKind.CONTRACT: 4,
+    CueKind.RELAX: 4,
+    CueKind.HALFWAY: 3,
+    CueKind.COUNT: 2,
+    CueKind.BREATH: 1,
+}
+
+
+def spoken_ms(cue: Cue, prefs: Pacing) -> int:
+    """How long ``cue`` sounds: its speech, and the chime before it if it is a chimed kind."""
+    chime = prefs.chime_ms if cue.kind in CHIMED_KINDS else 0
+    return chime + prefs.speech_ms(cue.text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +285,67 @@ def _expand(routine: Routine, first_side: Side) -> Iterator[_Planned]:
             yield _Planned(step, None, index, False)
 
 
+@dataclass(frozen=True, slots=True)
+class _Said:
+    """A planned step with the words it will say, which depend on the session so far: the base
+    it comes from (a change of level is said first), whether a once-only caution was said."""
+
+    planned: _Planned
+    pose: Pose
+    move: str | None
+    lead_cautions: tuple[str, ...]
+    arrival_cautions: tuple[str, ...]
+    way_out: str
+
+    @property
+    def step(self) -> PoseStep:
+        return self.planned.step
+
+    def fill(self, text: str) -> str:
+        """A spoken sentence of this step, ``{side}``/``{other}`` named for its side."""
+        return words.sentence(words.fill_sides(text, self.planned.side))
+
+
+def _scripted(routine: Routine, first_side: Side) -> Iterator[_Said]:
+    """Each planned step in order, with its words; shared by compiling and measuring, so the
+    two cannot disagree about a lead-in's length."""
+    previous: Base | None = None
+    arrived: set[str] = set()
+    planned_steps = _expand(routine, first_side)
+    upcoming = next(planned_steps, None)
+    while upcoming is not None:
+        planned, upcoming = upcoming, next(planned_steps, None)
+        pose = routine.pose(planned.step.pose)
+        base = pose.base
+        move = None
+        if previous is not None and base is not None and previous.level != base.level:
+            move = words.move_words(previous, base)
+        lead: list[str] = []
+        arrival: list[str] = []
+        for caution in pose.spoken_cautions:
+            text = words.sentence(words.fill_sides(caution.text, planned.side))
+            if caution.when is CautionTime.LEAD_IN:
+                lead.append(text)
+            elif caution.when is CautionTime.ARRIVAL or pose.id not in arrived:
+                arrival.append(text)
+        if isinstance(planned.step, ContractRelax):  # its first press begins on arrival
+            lead, arrival = lead + arrival, []
+        arrived.add(pose.id)
+        step = planned.step
+        way_out = step.spoken.way_out or words.way_out_words(
+            base, isinstance(step, Rest), last=upcoming is None
+        )
+        yield _Said(
+            planned,
+            pose,
+            move,
+            tuple(lead),
+            tuple(arrival),
+            words.sentence(words.fill_sides(way_out, planned.side)),
+        )
+        previous = base
+
+
 def _amount_ms(amount: Amount, prefs: Pacing) -> int:
     if amount.breaths is not None:
         return amount.breaths * prefs.breath_ms
@@ -228,8 +372,8 @@ def _amount_text(step: PoseStep) -> str:
             )
 
 
-def _announcement(planned: _Planned, pose: Pose) -> Cue:
-    step = planned.step
+def _announcement(said: _Said) -> Cue:
+    planned, pose, step = said.planned, said.pose, said.step
     amount = words.sentence(_amount_text(step))
     if isinstance(step, Rest):
         kind, text = CueKind.REST, f"Rest: {pose.spoken_name}. {amount}"
@@ -239,165 +383,409 @@ def _announcement(planned: _Planned, pose: Pose) -> Cue:
     if planned.switching:
         kind, text = CueKind.SWITCH_SIDES, f"Switch sides. {text}"
     if step.spoken.lead_in:
-        text = f"{text} {words.sentence(step.spoken.lead_in)}"
+        text = f"{text} {said.fill(step.spoken.lead_in)}"
+    if said.move:  # the move comes first: it is what the person must do first
+        text = f"{said.move} {text}"
     return Cue(0, kind, words.sentence(text))
 
 
-class _Builder:
-    """Lays phases end to end; each ``add`` starts where the last one ended."""
+@dataclass(frozen=True, slots=True)
+class _PhaseSpec:
+    """A phase before it is placed: times of its cues are from its own start."""
 
-    def __init__(self, prefs: Pacing) -> None:
-        self.prefs = prefs
-        self.phases: list[Phase] = []
-        self.now_ms = 0
-
-    def add(
-        self,
-        kind: PhaseKind,
-        planned: _Planned,
-        pose: Pose,
-        step_index: int,
-        duration_ms: int,
-        cues: list[Cue],
-        breaths: int | None = None,
-        **extra: object,
-    ) -> None:
-        start = self.now_ms
-        timed = tuple(Cue(start + cue.at_ms, cue.kind, cue.text) for cue in cues)
-        self.phases.append(
-            Phase(
-                index=len(self.phases),
-                kind=kind,
-                step=step_index,
-                pose=pose,
-                side=planned.side,
-                start_ms=start,
-                duration_ms=duration_ms,
-                breaths=breaths,
-                cues=tuple(sorted(timed, key=lambda cue: cue.at_ms)),
-                **extra,  # type: ignore[arg-type]
-            )
-        )
-        self.now_ms += duration_ms
+    kind: PhaseKind
+    duration_ms: int
+    cues: tuple[Cue, ...] = ()
+    breaths: int | None = None
+    beats: tuple[str, ...] = ()
+    beat_ms: int = 0
+    beat_count: int = 0
+    exhales: tuple[str, ...] = ()
+    exhale_at_ms: int = 0
+    cycle: int = 0
+    cycles: int = 0
 
 
-def _prepare_cues(announcement: Cue, prefs: Pacing) -> tuple[int, list[Cue]]:
-    """The lead-in: long enough for its announcement, a breath of silence and the countdown."""
-    needed = prefs.speech_ms(announcement.text) + _GAP_MS + len(_COUNTDOWN) * 1000
-    duration = max(prefs.lead_in_ms, needed)
-    countdown = [
-        Cue(duration - (len(_COUNTDOWN) - i) * 1000, CueKind.COUNTDOWN, word)
-        for i, word in enumerate(_COUNTDOWN)
-    ]
-    return duration, [announcement, *countdown]
-
-
-def _hold_cues(step: Hold, duration: int, prefs: Pacing) -> list[Cue]:
+def _stack(texts: tuple[str, ...], kind: CueKind, start: int, prefs: Pacing) -> list[Cue]:
+    """Cues said one after another from ``start``, a gap apart."""
     cues: list[Cue] = []
-    quiet = range(0)  # while the halfway cue speaks, breath cues keep quiet
-    if duration >= _HALFWAY_MIN_MS:
-        if step.amount.breaths is not None:
-            done = step.amount.breaths // 2
-            halfway_at = done * prefs.breath_ms
-            left = words.count_words(step.amount.breaths - done, "more breath")
+    at = start
+    for text in texts:
+        cue = Cue(at, kind, text)
+        cues.append(cue)
+        at += spoken_ms(cue, prefs) + CUE_GAP_MS
+    return cues
+
+
+def _prepare(said: _Said, prefs: Pacing) -> _PhaseSpec:
+    """The lead-in: the announcement (and any lead-in caution), a breath of silence and the
+    countdown, each countdown slot wide enough for its word as this voice says it. A rest has
+    no countdown: nobody needs "Three, two, one" to lie down in child's pose."""
+    announcement = _announcement(said)
+    cues = _stack((announcement.text,), announcement.kind, 0, prefs)
+    cues += _stack(said.lead_cautions, CueKind.CAUTION, _end(cues, prefs) + CUE_GAP_MS, prefs)
+    count = () if isinstance(said.step, Rest) else _COUNTDOWN
+    slots = [max(_COUNT_SLOT_MS, prefs.speech_ms(word) + CUE_GAP_MS) for word in count]
+    duration = max(prefs.lead_in_ms, _end(cues, prefs) + CUE_GAP_MS + sum(slots))
+    if said.move:
+        duration += LEVEL_CHANGE_MS
+    at = duration
+    countdown: list[Cue] = []
+    for word, slot in zip(reversed(count), reversed(slots), strict=True):
+        at -= slot
+        countdown.insert(0, Cue(at, CueKind.COUNTDOWN, word))
+    return _PhaseSpec(PhaseKind.PREPARE, duration, (*cues, *countdown))
+
+
+def _end(cues: list[Cue], prefs: Pacing) -> int:
+    """When the last of ``cues`` has finished sounding (0 for none)."""
+    return max((cue.at_ms + spoken_ms(cue, prefs) for cue in cues), default=0)
+
+
+def _way_out(said: _Said, natural_ms: int, keep: list[Cue], prefs: Pacing) -> tuple[int, Cue]:
+    """The way out and the length of the phase it ends.
+
+    Placed to finish a gap before the phase's natural end (in a hold, during the last exhale),
+    but never over the cues it must not cut (a flow's last beat, a caution): if they leave no
+    room, the phase runs on just long enough, which also keeps the next announcement clear.
+    """
+    cue = Cue(0, CueKind.WAY_OUT, said.way_out)
+    length = spoken_ms(cue, prefs)
+    at = max(natural_ms - CUE_GAP_MS - length, 0)
+    if keep:
+        at = max(at, _end(keep, prefs) + CUE_GAP_MS)
+    return max(natural_ms, at + length + CUE_GAP_MS), replace(cue, at_ms=at)
+
+
+def _hold(said: _Said, step: Hold | Rest, prefs: Pacing, full: bool) -> _PhaseSpec:
+    natural = _amount_ms(step.amount, prefs)
+    arrival = _stack(said.arrival_cautions, CueKind.CAUTION, 0, prefs)
+    duration, way_out = _way_out(said, natural, arrival, prefs)
+    kind = PhaseKind.HOLD if isinstance(step, Hold) else PhaseKind.REST
+    if not full:
+        return _PhaseSpec(kind, duration, breaths=step.amount.breaths)
+    cues = [*arrival, way_out]
+    if isinstance(step, Hold):
+        cues += _hold_cues(said, step, natural, prefs)
+    elif natural >= _HALFWAY_MIN_MS:  # a long rest gets a word in its middle
+        breaths = step.amount.breaths
+        if breaths is not None:
+            middle = breaths // 2 * prefs.breath_ms
+            left = words.count_words(breaths - breaths // 2, "more breath")
         else:
-            halfway_at = duration // 2
-            left = words.seconds_words(round((duration - halfway_at) / 1000)) + " to go"
-        text = words.sentence(step.spoken.halfway or f"Halfway. {words.sentence(left)}")
+            middle = natural // 2
+            left = words.seconds_words(round((natural - middle) / 1000)) + " to go"
+        cues.append(Cue(middle, CueKind.HALFWAY, f"Rest here. {words.sentence(left)}"))
+    return _PhaseSpec(kind, duration, tuple(cues), step.amount.breaths)
+
+
+def _hold_cues(said: _Said, step: Hold, natural: int, prefs: Pacing) -> list[Cue]:
+    """Halfway, the count of what is left in the second half, and the breath words."""
+    cues: list[Cue] = []
+    long = natural >= _HALFWAY_MIN_MS
+    breaths = step.amount.breaths
+    if long:
+        if breaths is not None:
+            done = breaths // 2
+            halfway_at = done * prefs.breath_ms
+            left = words.count_words(breaths - done, "more breath")
+        else:
+            halfway_at = natural // 2
+            left = words.seconds_words(round((natural - halfway_at) / 1000)) + " to go"
+        text = (
+            said.fill(step.spoken.halfway)
+            if step.spoken.halfway
+            else words.sentence(f"Halfway. {words.sentence(left)}")
+        )
         cues.append(Cue(halfway_at, CueKind.HALFWAY, text))
-        quiet = range(halfway_at - 500, halfway_at + prefs.speech_ms(text) + _GAP_MS)
+    if breaths is not None:
+        if breaths >= 2:
+            cues.append(Cue((breaths - 1) * prefs.breath_ms, CueKind.COUNT, "Last breath."))
+        if long and breaths >= 4:
+            cues.append(Cue((breaths - 2) * prefs.breath_ms, CueKind.COUNT, "Two more breaths."))
+    elif long:
+        cues.append(Cue(natural - 10_000, CueKind.COUNT, "Ten seconds to go."))
     if prefs.breath_cues is not BreathCues.OFF:
-        whole_breaths = duration // prefs.breath_ms
+        whole_breaths = natural // prefs.breath_ms
         limit = whole_breaths if prefs.breath_cues is BreathCues.EVERY else min(3, whole_breaths)
         for breath in range(limit):
             start = breath * prefs.breath_ms
-            for at, text in ((start, "Breathe in"), (start + prefs.inhale_ms, "Breathe out")):
-                if at not in quiet:
-                    cues.append(Cue(at, CueKind.BREATH, text))
+            cues.append(Cue(start, CueKind.BREATH, "Breathe in"))
+            cues.append(Cue(start + prefs.inhale_ms, CueKind.BREATH, "Breathe out"))
     return cues
+
+
+def _repetition_count(repetitions: int, done: int, cycle_ms: int) -> str | None:
+    """What is said as repetition ``done + 1`` starts: rounds for long cycles, a count-down for
+    quick ones, nothing where it would only be noise."""
+    if repetitions < 2:
+        return None
+    last = done == repetitions - 1
+    if cycle_ms >= _ROUND_MS:
+        if last:
+            return "Last round."
+        return (
+            f"Round {words.number_words(done + 1)} of {words.number_words(repetitions)}."
+            if (done >= 1)
+            else None
+        )
+    if last:
+        return "Last one."
+    return "Five more." if repetitions >= 6 and done == repetitions - 5 else None
+
+
+def _beat_cues(said: _Said, step: Flow, index: int, beat_ms: int, prefs: Pacing) -> list[Cue]:
+    """The words of beat ``index`` of a flow: its phrase as it starts (with the count, if a
+    repetition starts here and both fit in the beat), and its exhale phrase as the exhale
+    starts, so "Exhale, belly in" is heard as the exhale begins."""
+    done, beat = divmod(index, len(step.beats))
+    start = index * beat_ms
+    text = said.fill(step.beats[beat])
+    exhale_text = step.exhales[beat] if step.exhales else None
+    exhale = said.fill(exhale_text) if exhale_text and step.beat.breaths is not None else None
+    if beat == 0:
+        count = _repetition_count(step.repetitions, done, len(step.beats) * beat_ms)
+        room = prefs.inhale_ms if exhale else beat_ms
+        if count and prefs.speech_ms(f"{count} {text}") + CUE_GAP_MS <= room:
+            text = f"{count} {text}"
+    cues = [Cue(start, CueKind.BEAT, text)]
+    if exhale:
+        cues.append(Cue(start + prefs.inhale_ms, CueKind.BEAT, exhale))
+    return cues
+
+
+def _shown(text: str) -> str:
+    """A beat as the pacer shows it: filled in, first letter up, no full stop added."""
+    return text[:1].upper() + text[1:]
+
+
+def _flow(said: _Said, step: Flow, prefs: Pacing, full: bool) -> _PhaseSpec:
+    beat_ms = _amount_ms(step.beat, prefs)
+    count = step.repetitions * len(step.beats)
+    natural = count * beat_ms
+    arrival = _stack(said.arrival_cautions, CueKind.CAUTION, step.arrival_beat * beat_ms, prefs)
+    last_beat = _beat_cues(said, step, count - 1, beat_ms, prefs)
+    duration, way_out = _way_out(said, natural, [*last_beat, *arrival], prefs)
+    breaths = None if step.beat.breaths is None else count * step.beat.breaths
+    if not full:
+        return _PhaseSpec(PhaseKind.FLOW, duration, breaths=breaths)
+    cues = [*arrival, way_out]
+    for index in range(count):
+        cues += _beat_cues(said, step, index, beat_ms, prefs)
+    side = said.planned.side
+    breathing = step.beat.breaths is not None and any(step.exhales)
+    return _PhaseSpec(
+        PhaseKind.FLOW,
+        duration,
+        tuple(cues),
+        breaths,
+        beats=tuple(_shown(words.fill_sides(beat, side)) for beat in step.beats),
+        beat_ms=beat_ms,
+        beat_count=count,
+        exhales=tuple(_shown(words.fill_sides(e or "", side)) for e in step.exhales)
+        if breathing
+        else (),
+        exhale_at_ms=prefs.inhale_ms if breathing else 0,
+    )
+
+
+def _contract_relax(said: _Said, step: ContractRelax, prefs: Pacing) -> list[_PhaseSpec]:
+    contract_ms = round(step.contract_seconds * 1000)
+    relax_ms = round(step.relax_seconds * 1000)
+    relax = Cue(0, CueKind.RELAX, said.fill(step.relax_word))
+    last_ms, way_out = _way_out(said, relax_ms, [relax], prefs)
+    press = said.fill(step.contract_word)
+    specs: list[_PhaseSpec] = []
+    for cycle in range(1, step.cycles + 1):
+        text = press
+        count = _repetition_count(step.cycles, cycle - 1, 0)
+        if count and prefs.speech_ms(f"{count} {press}") + CUE_GAP_MS <= contract_ms:
+            text = f"{count} {press}"
+        press_cue = Cue(0, CueKind.CONTRACT, text)
+        specs.append(
+            _PhaseSpec(
+                PhaseKind.CONTRACT, contract_ms, (press_cue,), cycle=cycle, cycles=step.cycles
+            )
+        )
+        last = cycle == step.cycles
+        specs.append(
+            _PhaseSpec(
+                PhaseKind.RELAX,
+                last_ms if last else relax_ms,
+                (relax, way_out) if last else (relax,),
+                cycle=cycle,
+                cycles=step.cycles,
+            )
+        )
+    return specs
+
+
+def _step_phases(said: _Said, prefs: Pacing, full: bool) -> list[_PhaseSpec]:
+    """The phases of one planned step. Without ``full`` the lengths are exact but the bulk of
+    the cues (every beat, every breath word) is not built: enough to measure a routine."""
+    specs = [_prepare(said, prefs)]
+    step = said.step
+    match step:
+        case Hold() | Rest():
+            specs.append(_hold(said, step, prefs, full))
+        case Flow():
+            specs.append(_flow(said, step, prefs, full))
+        case ContractRelax():
+            specs += _contract_relax(said, step, prefs)
+    return specs
 
 
 def compile_routine(routine: Routine, prefs: Pacing | None = None) -> Timeline:
     """Turn a routine into its timeline for the given pacing."""
     prefs = prefs or Pacing()
-    builder = _Builder(prefs)
+    phases: list[Phase] = []
     steps: list[TimelineStep] = []
-    for step_index, planned in enumerate(_expand(routine, prefs.first_side)):
-        step = planned.step
-        pose = routine.pose(step.pose)
-        first_phase, start = len(builder.phases), builder.now_ms
-        lead_in, prepare_cues = _prepare_cues(_announcement(planned, pose), prefs)
-        builder.add(PhaseKind.PREPARE, planned, pose, step_index, lead_in, prepare_cues)
-        match step:
-            case Hold() | Rest():
-                duration = _amount_ms(step.amount, prefs)
-                kind = PhaseKind.HOLD if isinstance(step, Hold) else PhaseKind.REST
-                cues = _hold_cues(step, duration, prefs) if isinstance(step, Hold) else []
-                builder.add(kind, planned, pose, step_index, duration, cues, step.amount.breaths)
-                step_kind = StepKind.HOLD if isinstance(step, Hold) else StepKind.REST
-            case Flow():
-                beat_ms = _amount_ms(step.beat, prefs)
-                count = step.repetitions * len(step.beats)
-                cues = [
-                    Cue(i * beat_ms, CueKind.BEAT, words.sentence(step.beats[i % len(step.beats)]))
-                    for i in range(count)
-                ]
-                breaths = None if step.beat.breaths is None else count * step.beat.breaths
-                builder.add(
-                    PhaseKind.FLOW,
-                    planned,
-                    pose,
-                    step_index,
-                    count * beat_ms,
-                    cues,
-                    breaths,
-                    beats=step.beats,
-                    beat_ms=beat_ms,
+    now = 0
+    for step_index, said in enumerate(_scripted(routine, prefs.first_side)):
+        planned, first_phase, start = said.planned, len(phases), now
+        for spec in _step_phases(said, prefs, full=True):
+            phases.append(
+                Phase(
+                    index=len(phases),
+                    kind=spec.kind,
+                    step=step_index,
+                    pose=said.pose,
+                    side=planned.side,
+                    start_ms=now,
+                    duration_ms=spec.duration_ms,
+                    breaths=spec.breaths,
+                    cues=tuple(replace(cue, at_ms=now + cue.at_ms) for cue in spec.cues),
+                    beats=spec.beats,
+                    beat_ms=spec.beat_ms,
+                    cycle=spec.cycle,
+                    cycles=spec.cycles,
+                    beat_count=spec.beat_count,
+                    exhales=spec.exhales,
+                    exhale_at_ms=spec.exhale_at_ms,
                 )
-                step_kind = StepKind.FLOW
-            case ContractRelax():
-                for cycle in range(1, step.cycles + 1):
-                    for kind, seconds, word, cue_kind in (
-                        (
-                            PhaseKind.CONTRACT,
-                            step.contract_seconds,
-                            step.contract_word,
-                            CueKind.CONTRACT,
-                        ),
-                        (PhaseKind.RELAX, step.relax_seconds, step.relax_word, CueKind.RELAX),
-                    ):
-                        builder.add(
-                            kind,
-                            planned,
-                            pose,
-                            step_index,
-                            round(seconds * 1000),
-                            [Cue(0, cue_kind, words.sentence(word))],
-                            cycle=cycle,
-                            cycles=step.cycles,
-                        )
-                step_kind = StepKind.CONTRACT_RELAX
+            )
+            now += spec.duration_ms
+        note = said.step.spoken.note
         steps.append(
             TimelineStep(
                 index=step_index,
-                kind=step_kind,
-                pose=pose,
+                kind=_STEP_KINDS[type(said.step)],
+                pose=said.pose,
                 side=planned.side,
                 start_ms=start,
-                duration_ms=builder.now_ms - start,
+                duration_ms=now - start,
                 first_phase=first_phase,
-                phase_count=len(builder.phases) - first_phase,
+                phase_count=len(phases) - first_phase,
                 source_step=planned.source_step,
-                amount_text=_amount_text(step),
-                note=step.spoken.note,
+                amount_text=_amount_text(said.step),
+                note=None if note is None else words.fill_sides(note, planned.side),
             )
         )
-    phases = builder.phases
     if phases:  # the last word of every session, at its very end
         last = phases[-1]
         complete = Cue(last.end_ms, CueKind.COMPLETE, _COMPLETE_TEXT)
         phases[-1] = replace(last, cues=(*last.cues, complete))
+    phases = _fill_silences(_fit(phases, prefs), prefs)
     return Timeline(routine, prefs, tuple(phases), tuple(steps))
+
+
+_STEP_KINDS: dict[type, StepKind] = {
+    Hold: StepKind.HOLD,
+    Rest: StepKind.REST,
+    Flow: StepKind.FLOW,
+    ContractRelax: StepKind.CONTRACT_RELAX,
+}
+
+
+def _fit(phases: list[Phase], prefs: Pacing) -> list[Phase]:
+    """Leave out the lesser of any two cues that would sound at once (see ``_RANK``).
+
+    The timeline then says exactly what will be heard: a cue that cannot be said whole is not
+    scheduled, rather than cut or dropped by the voice at run time. Sizing the lead-ins and
+    slots from the measured lengths keeps everything that matters; what goes is a breath word
+    under a caution, a count under a way out.
+    """
+    order = sorted(
+        ((cue, phase.index) for phase in phases for cue in phase.cues),
+        key=lambda item: (item[0].at_ms, -_RANK[item[0].kind]),
+    )
+    kept: list[tuple[Cue, int, int]] = []
+    for cue, owner in order:
+        if kept and kept[-1][2] + CUE_GAP_MS > cue.at_ms:
+            if _RANK[cue.kind] <= _RANK[kept[-1][0].kind]:
+                continue
+            kept.pop()  # the earlier cues already clear this one: only the last can overlap
+        kept.append((cue, owner, cue.at_ms + spoken_ms(cue, prefs)))
+    by_phase: dict[int, list[Cue]] = {}
+    for cue, owner, _ in kept:
+        by_phase.setdefault(owner, []).append(cue)
+    return [replace(phase, cues=tuple(by_phase.get(phase.index, ()))) for phase in phases]
+
+
+def _filler_moments(phase: Phase, prefs: Pacing) -> list[tuple[int, str]]:
+    """Where a word may break a long silence, and what it says: what is left of the phase, at a
+    breath's start in a hold or rest counted in breaths, else every five seconds from its end."""
+    if phase.kind in (PhaseKind.HOLD, PhaseKind.REST) and phase.breaths is not None:
+        moments = []
+        for done in range(1, phase.breaths):
+            left = phase.breaths - done
+            if phase.kind is PhaseKind.REST:  # a rest is not a countdown: "Last breath" is
+                text = f"Rest here. {words.sentence(words.count_words(left, 'more breath'))}"
+            else:
+                text = "Last breath" if left == 1 else words.count_words(left, "more breath")
+            moments.append((phase.start_ms + done * prefs.breath_ms, words.sentence(text)))
+        return moments
+    moments = []
+    left_ms = 5000
+    while phase.end_ms - left_ms > phase.start_ms:
+        text = words.seconds_words(left_ms // 1000) + " to go"
+        moments.append((phase.end_ms - left_ms, words.sentence(text)))
+        left_ms += 5000
+    return moments[::-1]
+
+
+def _fill_silences(phases: list[Phase], prefs: Pacing) -> list[Phase]:
+    """Break every silence longer than :data:`MAX_SILENCE_MS` inside a pose with a count of
+    what is left, placed in free time only (nothing else moves or goes)."""
+    following: list[int] = []  # the first cue after each phase (its end if none)
+    upcoming: int | None = None
+    for phase in reversed(phases):
+        following.append(phase.end_ms if upcoming is None else upcoming)
+        if phase.cues:
+            upcoming = phase.cues[0].at_ms
+    following.reverse()
+    cursor = 0  # when the last cue so far has finished
+    out: list[Phase] = []
+    for phase, after in zip(phases, following, strict=True):
+        cues = list(phase.cues)
+        added: list[Cue] = []
+        moments = [] if phase.kind is PhaseKind.PREPARE else _filler_moments(phase, prefs)
+        low = high = 0  # the moments a word may go at; the cursor only moves on, so do these
+        targets = [cue.at_ms for cue in cues] + [after]
+        for i, target in enumerate(targets):
+            limit = min(target, phase.end_ms)
+            while moments and target - cursor > MAX_SILENCE_MS:
+                while low < len(moments) and moments[low][0] < cursor + CUE_GAP_MS:
+                    low += 1
+                high = max(high, low)
+                while high < len(moments) and moments[high][0] <= cursor + MAX_SILENCE_MS:
+                    high += 1
+                chosen = None
+                for at, text in reversed(moments[low:high]):
+                    length = prefs.speech_ms(text)
+                    if at + length + CUE_GAP_MS <= limit:
+                        chosen = Cue(at, CueKind.COUNT, text), length
+                        break
+                if chosen is None:
+                    break
+                added.append(chosen[0])
+                cursor = chosen[0].at_ms + chosen[1]
+            if i < len(cues):
+                cursor = max(cursor, cues[i].at_ms + spoken_ms(cues[i], prefs))
+        if added:
+            phase = replace(phase, cues=tuple(sorted(cues + added, key=lambda cue: cue.at_ms)))
+        out.append(phase)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,37 +797,25 @@ class Extent:
     total_ms: int = 0
 
 
-def _step_extent(planned: _Planned, pose: Pose, prefs: Pacing) -> tuple[int, int]:
-    """(phases, milliseconds) of one planned step: the arithmetic of :func:`compile_routine`,
-    without its cues (the property tests hold the two to the same totals)."""
-    lead_in, _ = _prepare_cues(_announcement(planned, pose), prefs)
-    step = planned.step
-    match step:
-        case Hold() | Rest():
-            return 2, lead_in + _amount_ms(step.amount, prefs)
-        case Flow():
-            beats = step.repetitions * len(step.beats)
-            return 2, lead_in + beats * _amount_ms(step.beat, prefs)
-        case ContractRelax():
-            cycle_ms = round(step.contract_seconds * 1000) + round(step.relax_seconds * 1000)
-            return 1 + 2 * step.cycles, lead_in + step.cycles * cycle_ms
-
-
 def extents(routine: Routine, prefs: Pacing) -> Iterator[tuple[int, Extent]]:
     """The running size of ``routine``'s timeline after each of its steps, in order.
 
     Yields ``(routine step index, size so far)``, one step (a ``sides`` block counts as one)
-    at a time, so a caller can stop at the first step that makes a routine too big. The work
-    is a few additions per step on each side; nothing the size of the timeline is allocated.
+    at a time, so a caller can stop at the first step that makes a routine too big. Each step's
+    length comes from the compiler's own arithmetic (``_step_phases`` without its bulk cues):
+    a few cues per step are built to size lead-ins and ways out, nothing the size of the
+    timeline is allocated.
     """
     steps = phases = total_ms = 0
     current = 0
-    for planned in _expand(routine, prefs.first_side):
-        if planned.source_step != current:
+    for said in _scripted(routine, prefs.first_side):
+        if said.planned.source_step != current:
             yield current, Extent(steps, phases, total_ms)
-            current = planned.source_step
-        step_phases, step_ms = _step_extent(planned, routine.pose(planned.step.pose), prefs)
-        steps, phases, total_ms = steps + 1, phases + step_phases, total_ms + step_ms
+            current = said.planned.source_step
+        specs = _step_phases(said, prefs, full=False)
+        steps += 1
+        phases += len(specs)
+        total_ms += sum(spec.duration_ms for spec in specs)
     if routine.steps:
         yield current, Extent(steps, phases, total_ms)
 
@@ -520,17 +896,17 @@ class BeatState:
 
 
 def beat_at(phase: Phase, elapsed_ms: int) -> BeatState:
+    """The beat at ``elapsed_ms``; through a flow's closing way out, its last beat, ended. A
+    beat with an exhale phrase shows that phrase from the exhale on, as the voice says it."""
     if not phase.beats or phase.beat_ms <= 0:
         raise ValueError("not a flow phase")
-    total = phase.duration_ms // phase.beat_ms
-    offset = min(max(elapsed_ms - phase.start_ms, 0), phase.duration_ms - 1)
-    index, into = divmod(offset, phase.beat_ms)
-    index = min(index, total - 1)
+    total = phase.beat_count or phase.duration_ms // phase.beat_ms
+    beats_ms = total * phase.beat_ms
+    offset = min(max(elapsed_ms - phase.start_ms, 0), beats_ms)
+    index, into = divmod(min(offset, beats_ms - 1), phase.beat_ms)
     repetition, beat = divmod(index, len(phase.beats))
-    return BeatState(
-        repetition + 1,
-        total // len(phase.beats),
-        beat,
-        phase.beats[beat],
-        into / phase.beat_ms,
-    )
+    word = phase.beats[beat]
+    if phase.exhales and phase.exhales[beat] and into >= phase.exhale_at_ms:
+        word = phase.exhales[beat]
+    fraction = 1.0 if offset >= beats_ms else into / phase.beat_ms
+    return BeatState(repetition + 1, total // len(phase.beats), beat, word, fraction)

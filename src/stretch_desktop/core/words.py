@@ -6,7 +6,7 @@ espeak-ng would read digits fine, but other voices stumble over "1:30" and units
 
 from __future__ import annotations
 
-from stretch_desktop.core.routine import Amount, Side
+from stretch_desktop.core.routine import OTHER_FIELD, SIDE_FIELD, Amount, Base, Side
 
 _ONES = [
     "zero",
@@ -80,6 +80,59 @@ def amount_words(amount: Amount) -> str:
 
 def side_words(side: Side | None) -> str:
     return "" if side is None else f", {side.value} side"
+
+
+def fill_sides(text: str, side: Side | None) -> str:
+    """``text`` with ``{side}``/``{other}`` said as "right"/"left" for the side being done.
+
+    A listener with closed eyes cannot resolve "that foot" or "the opposite leg"; a named leg
+    needs no looking. The loader allows the fields only on one-sided poses, so ``side`` is set
+    wherever they appear.
+    """
+    if side is None:
+        return text
+    return text.replace(SIDE_FIELD, side.value).replace(OTHER_FIELD, side.other.value)
+
+
+def move_words(before: Base, after: Base) -> str:
+    """What to do to get from one base to another, said before the next pose is named.
+
+    Said first because it is what the person must do first ("Come up to standing." before
+    "Standing forward fold"); the pose's own lead-in then says how to set up.
+    """
+    match after:
+        case Base.STANDING:
+            return "Roll up slowly, head last." if before is Base.FOLDED else "Come up to standing."
+        case Base.FOLDED:
+            return (
+                "Fold forward from your hips."
+                if before is Base.STANDING
+                else ("Come up to standing.")
+            )
+        case Base.KNEELING | Base.ALL_FOURS:
+            if before in (Base.SEATED, Base.LYING):
+                return "Come up onto your hands and knees."
+            return "Come down onto your hands and knees."
+        case Base.SEATED:
+            return "Come up to sitting." if before is Base.LYING else "Sit down on the mat."
+        case Base.LYING:
+            return "Lie down on the mat."
+
+
+def way_out_words(base: Base | None, rest: bool, last: bool) -> str:
+    """The way out of a step whose routine gives none.
+
+    The last step of a session says how to come up from where it ends, so nobody is left
+    folded or lying when "Session complete" is said; any other step just releases, since the
+    next announcement names the move to the next pose.
+    """
+    if last and base is Base.FOLDED:
+        return "Roll up slowly, head last."
+    if last and base is Base.LYING:
+        return "Roll onto your side, then come up slowly."
+    if last and base in (Base.SEATED, Base.KNEELING, Base.ALL_FOURS):
+        return "Release, and come up slowly."
+    return "Slowly come out of the rest." if rest else "Release. Come out slowly."
 
 
 def sentence(text: str) -> str:
