@@ -1,5 +1,7 @@
 """The window driven as a person drives it: buttons, keys, double-clicks; time on a fake clock."""
 
+from dataclasses import replace
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
@@ -7,6 +9,7 @@ from PySide6.QtGui import QKeySequence
 from stretch_desktop.core.engine import State
 from stretch_desktop.core.events import StepOutcome
 from stretch_desktop.core.timeline import PhaseKind
+from stretch_desktop.speech.voice import chime_ms
 from stretch_desktop.ui.pose_list_model import CURRENT_ROLE, OUTCOME_ROLE
 from stretch_desktop.ui.presenter import left_text
 from stretch_desktop.ui.session_controller import HIDDEN_TICK_MS, VISIBLE_TICK_MS
@@ -284,6 +287,22 @@ def test_loading_prerenders_every_cue_and_measured_lengths_set_the_lead_in(ui):
     timeline = ui.controller.load(routine, ui.pace)
     assert timeline.phases[0].duration_ms == 9000 + 300 + 3000
     assert timeline.phases[0].cues[1].at_ms == 9300
+
+
+def test_with_the_chime_on_the_lead_in_makes_room_for_it(ui):
+    """Issue 16: with the chime, every pose's "Three" was dropped (lead-ins were sized without
+    the chime's 0.72 s)."""
+    routine = next(r for r in ui.window.choose_page.routines if r.id == "toe-touch")
+    announcement = "Toe touch. Thirty seconds. Fold from your hips and hold still. No bouncing."
+    ui.speaker.lengths[announcement] = 9000
+    current = ui.preferences.current
+    ui.preferences.update(replace(current, voice=replace(current.voice, chime=True)))
+    timeline = ui.controller.load(routine, ui.pace)
+    assert chime_ms() == 720
+    assert timeline.phases[0].duration_ms == 720 + 9000 + 300 + 3000
+    assert timeline.phases[0].cues[1].at_ms == 720 + 9300  # "Three" after the chimed words
+    ui.preferences.update(current)  # chime off again: the lead-in shrinks back
+    assert ui.controller.load(routine, ui.pace).phases[0].duration_ms == 9000 + 300 + 3000
 
 
 def test_space_right_after_a_cue_fell_due_still_says_it(ui):

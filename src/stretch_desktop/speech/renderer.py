@@ -36,7 +36,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import IO, Final, Protocol
 
-from stretch_desktop.core.timeline import Cue, CueKind
+from stretch_desktop.core.timeline import CHIMED_KINDS, Cue
 from stretch_desktop.speech.children import PreExec, spawn
 from stretch_desktop.speech.player import ended
 from stretch_desktop.speech.scheduler import Rendered
@@ -59,7 +59,6 @@ cannot start here."""
 RENDER_TRIES: Final = 2
 """A text is tried on this many voice processes; after that it is given up (its cue is dropped),
 so one text that crashes the voice cannot make it restart for ever."""
-_CHIMED = frozenset({CueKind.ANNOUNCE, CueKind.SWITCH_SIDES, CueKind.REST})
 
 
 class Synthesiser(Protocol):
@@ -385,7 +384,7 @@ class CueCache:
         return True
 
     def chimed(self, cue: Cue) -> bool:
-        return self._chime is not None and cue.kind in _CHIMED
+        return self._chime is not None and cue.kind in CHIMED_KINDS
 
     def path_for(self, text: str, chimed: bool = False) -> Path:
         return self.folder / f"{self.settings.key(text, chimed)}.wav"

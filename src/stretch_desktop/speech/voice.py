@@ -109,3 +109,18 @@ def chime_path() -> Path | None:
 
     path = Path(str(resources.files("stretch_desktop") / "resources" / "sounds" / "chime.wav"))
     return path if path.is_file() else None
+
+
+def chime_ms() -> int:
+    """How long the chime lasts (0 if it is missing): the compiler sizes lead-ins with it, so
+    the chime never pushes an announcement onto the countdown. Read from the WAV's header."""
+    import wave
+
+    path = chime_path()
+    if path is None:
+        return 0
+    try:
+        with wave.open(str(path)) as wav:
+            return int(wav.getnframes() * 1000 // wav.getframerate())
+    except (OSError, EOFError, wave.Error):
+        return 0

@@ -40,7 +40,7 @@ from stretch_desktop.library import (
     user_data_dir,
 )
 from stretch_desktop.speech.speaker import NullSpeaker, Speaker
-from stretch_desktop.speech.voice import VoiceSettings
+from stretch_desktop.speech.voice import VoiceSettings, chime_path
 from stretch_desktop.ui.instance_protocol import server_name
 from stretch_desktop.ui.main_window import MainWindow
 from stretch_desktop.ui.preferences import LivePreferences
@@ -79,10 +79,6 @@ def resource_path(folder: str, name: str) -> Path | None:
     """A file shipped inside the package (a wheel, an editable install or a bundle alike)."""
     path = Path(str(resources.files("stretch_desktop") / "resources" / folder / name))
     return path if path.is_file() else None
-
-
-def chime_path() -> Path | None:
-    return resource_path("sounds", "chime.wav")
 
 
 def icon_path() -> Path | None:

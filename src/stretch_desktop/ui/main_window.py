@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from stretch_desktop.core.engine import Snapshot
 from stretch_desktop.core.routine import Routine
+from stretch_desktop.speech.voice import chime_ms
 from stretch_desktop.storage.records import SessionRecord
 from stretch_desktop.ui.dialogs import QUIT_QUESTION, CloseChoice, Dialogs
 from stretch_desktop.ui.notice_bar import NoticeBar
@@ -241,6 +242,7 @@ class MainWindow(QMainWindow):
     def _to_controller(self, preferences: UiPreferences) -> None:
         self.controller.set_muted(preferences.muted)
         self.controller.speech_rate = preferences.voice.rate
+        self.controller.chime_ms = chime_ms() if preferences.voice.chime else 0
 
     def _apply(self, preferences: UiPreferences) -> None:
         self._to_controller(preferences)

@@ -113,6 +113,8 @@ class SessionController(QObject):
         """The step last announced by ``step_changed``."""
         self.speech_rate = DEFAULT_RATE
         """Words a minute of the current voice: scales the length estimate of unrendered cues."""
+        self.chime_ms = 0
+        """How long the chime before each pose lasts, when it is on (0 when off)."""
 
     # --- what the window asks -------------------------------------------------------------------
 
@@ -200,7 +202,9 @@ class SessionController(QObject):
             self._command(self._engine.stop)
         self._routine, self._preferences = routine, preferences
         # Lead-ins stretch to fit their announcement as the voice actually says it.
-        timeline = compile_routine(routine, replace(preferences, speech_ms=self.speech_ms))
+        timeline = compile_routine(
+            routine, replace(preferences, speech_ms=self.speech_ms, chime_ms=self.chime_ms)
+        )
         self._speaker.new_session()  # a voice turned off by failures is tried again
         self._engine = SessionEngine(timeline, self._clock)
         self._prepare_from(0)  # ahead of anything merely selected: Start is not held back
