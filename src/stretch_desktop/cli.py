@@ -27,6 +27,7 @@ from stretch_desktop.core.pacing import (
 from stretch_desktop.core.routine import Routine, Side
 from stretch_desktop.core.timeline import Timeline, compile_routine
 from stretch_desktop.core.timetext import clock_text, tenths_text
+from stretch_desktop.figures_cli import add_figures_command
 from stretch_desktop.library import (
     UnknownRoutine,
     history_path,
@@ -375,6 +376,8 @@ def build_parser() -> argparse.ArgumentParser:
     history = commands.add_parser("history", help="past sessions, newest first")
     history.add_argument("--json", action="store_true", help="machine-readable output")
     history.set_defaults(handler=cmd_history)
+
+    add_figures_command(commands)
 
     check = commands.add_parser("check", help="validate routine files")
     check.add_argument("files", nargs="+", metavar="FILE")

@@ -1,0 +1,324 @@
+"""Pose figures: the body keeps its proportions, stands on the floor, mirrors exactly, and a
+figure file's mistakes are named with their line, like a routine's."""
+
+import math
+from pathlib import Path
+
+import pytest
+
+from stretch_desktop.core import figures as fig
+from stretch_desktop.core.figures import (
+    FigureError,
+    figure_at,
+    figure_name_for,
+    load_figure,
+    load_figures,
+    rest_gaps,
+    shape_at,
+    still_picture,
+)
+from stretch_desktop.core.routine import Flow, Side
+from stretch_desktop.library import builtin_routines
+
+FOLDER = Path(__file__).parents[2] / "src" / "stretch_desktop" / "resources" / "figures"
+
+
+@pytest.fixture(scope="module")
+def library():
+    return load_figures((str(path), path.read_bytes()) for path in sorted(FOLDER.glob("*.toml")))
+
+
+def every_picture(library, fractions=(0.0, 0.3, 0.5, 0.8)):
+    """Every keyframe and moments between them, on both sides."""
+    for figure in library.values():
+        for side in (Side.RIGHT, Side.LEFT, None):
+            for beat in range(len(figure.beats)):
+                for fraction in fractions if figure.flow else (1.0,):
+                    yield figure, side, figure_at(figure, beat, fraction, side)
+
+
+BONES = [
+    ("hip", "waist", fig.SPINE[0]),
+    ("waist", "chest", fig.SPINE[1]),
+    ("chest", "shoulder", fig.SPINE[2]),
+    ("shoulder", "neck", fig.NECK),
+    ("neck", "head", fig.HEAD_RADIUS),
+    *[
+        (f"{side}_{a}", f"{side}_{b}", length)
+        for side in ("near", "far")
+        for a, b, length in (
+            ("knee", "ankle", fig.SHANK),
+            ("ball", "toe", fig.TOE),
+            ("elbow", "wrist", fig.FOREARM),
+            ("wrist", "fingertip", fig.HAND),
+        )
+    ],
+    *[(("hip"), f"{side}_knee", fig.THIGH) for side in ("near", "far")],
+    *[("shoulder", f"{side}_elbow", fig.UPPER_ARM) for side in ("near", "far")],
+]
+
+
+def test_bone_lengths_survive_kinematics_placement_mirroring_and_interpolation(library):
+    checked = 0
+    for figure, side, picture in every_picture(library):
+        for a, b, length in BONES:
+            assert math.dist(picture.point(a), picture.point(b)) == pytest.approx(
+                length, abs=1e-9
+            ), (figure.name, side, a, b)
+        for s in ("near", "far"):  # the foot is rigid: heel to ball never changes
+            heel, ball = picture.point(f"{s}_heel"), picture.point(f"{s}_ball")
+            assert math.dist(heel, ball) == pytest.approx(fig.BALL[0] - fig.HEEL[0], abs=1e-9)
+        checked += 1
+    assert checked > 100
+
+
+def test_the_proportions_are_winters_when_standing():
+    points = fig.kinematics([0.0] * len(fig.JOINT_NAMES))
+    floor = points["near_heel"][1] - fig.FOOT_R
+    height = {name: y - floor for name, (x, y) in points.items()}
+    assert height["head"] + fig.HEAD_RADIUS == pytest.approx(1.0, abs=0.001)
+    assert height["shoulder"] == pytest.approx(0.818, abs=0.001)
+    assert height["hip"] == pytest.approx(0.530, abs=0.001)
+    assert height["near_knee"] == pytest.approx(0.285, abs=0.001)
+    assert height["near_elbow"] == pytest.approx(0.630, abs=0.005)
+    assert height["near_wrist"] == pytest.approx(0.485, abs=0.005)
+    assert height["near_ankle"] == pytest.approx(0.039, abs=0.001)
+
+
+def test_the_left_side_is_the_exact_mirror_of_the_right(library):
+    for figure in library.values():
+        for beat in range(len(figure.beats)):
+            for fraction in (0.0, 0.4, 1.0):
+                right = figure_at(figure, beat, fraction, Side.RIGHT)
+                left = figure_at(figure, beat, fraction, Side.LEFT)
+                for (name, (x, y)), (other, (lx, ly)) in zip(
+                    right.points, left.points, strict=True
+                ):
+                    assert (other, lx, ly) == (name, -x, y)
+                assert left.view == (-right.view[2], right.view[1], -right.view[0], right.view[3])
+                for r, m in zip(right.props, left.props, strict=True):
+                    assert [(-x1, y0, -x0, y1) for x0, y0, x1, y1 in r.rects] == list(m.rects)
+                assert left == right.mirrored()
+                assert left != right
+
+
+def test_the_working_limb_is_the_near_highlighted_one(library):
+    routines = builtin_routines()
+    for routine in routines:
+        for pose in routine.poses:
+            figure = library[figure_name_for(pose.id, getattr(pose, "figure", None))]
+            highlighted = {limb.name for limb in still_picture(figure).limbs if limb.highlighted}
+            if pose.one_sided:
+                assert highlighted and all(name.startswith("near_") for name in highlighted)
+            else:
+                assert not highlighted, pose.id
+
+
+def test_nothing_goes_below_the_floor(library):
+    for figure, side, picture in every_picture(library, fractions=[i / 10 for i in range(11)]):
+        for limb in picture.limbs:
+            for stroke in limb.strokes:
+                for _, y in stroke.points:
+                    assert y - stroke.width / 2 >= -1e-9, (figure.name, side, limb.name)
+
+
+def test_every_resting_part_touches_what_it_rests_on(library):
+    for figure in library.values():
+        for beat in range(len(figure.beats)):
+            gaps = rest_gaps(figure, beat)
+            assert gaps
+            assert all(abs(gap) <= fig.REST_TOLERANCE for gap in gaps.values()), (figure.name, gaps)
+
+
+def test_standing_figures_stand_on_the_floor(library):
+    standing = [
+        (library["standing"], 0),
+        (library["toe-touch"], 0),
+        (library["standing-forward-fold"], 0),
+        (library["roll-down-to-box"], 6),
+        (library["calf-stretch"], 0),
+    ]
+    for figure, beat in standing:
+        picture = fig.beat_picture(figure, beat, Side.RIGHT)
+        for side in ("near", "far"):
+            for point in ("heel", "ball", "toe"):
+                _, y = picture.point(f"{side}_{point}")
+                assert y - fig.FOOT_R == pytest.approx(0.0, abs=fig.REST_TOLERANCE), figure.name
+    upright = fig.beat_picture(library["roll-down-to-box"], 6)
+    assert upright.point("head")[1] + fig.HEAD_RADIUS == pytest.approx(1.0, abs=0.001)
+    assert upright.point("near_heel")[1] - fig.FOOT_R == pytest.approx(0.0, abs=1e-9)
+
+
+def test_every_pose_of_every_builtin_routine_has_a_figure_and_flows_have_their_beats(library):
+    for routine in builtin_routines():
+        flows = {}
+        for step in routine.steps:
+            for inner in getattr(step, "steps", (step,)):
+                if isinstance(inner, Flow):
+                    flows[inner.pose] = inner
+        for pose in routine.poses:
+            name = figure_name_for(pose.id, getattr(pose, "figure", None))
+            assert name in library, f"{routine.id}: pose {pose.id!r} has no figure"
+            figure = library[name]
+            if pose.id in flows:
+                assert len(figure.beats) == len(flows[pose.id].beats), pose.id
+            else:
+                assert not figure.flow, pose.id
+
+
+def test_a_pose_finds_its_figure_by_its_own_key_or_its_id():
+    assert figure_name_for("lizard", None) == "lizard"
+    assert figure_name_for("my-lunge", "lizard") == "lizard"
+
+
+# --- flows --------------------------------------------------------------------------------------
+
+
+def test_a_flow_moves_from_the_previous_keyframe_to_the_beat_s_own(library):
+    figure = library["dynamic-hamstring-stretch"]
+    back, forward = figure.beats
+    assert shape_at(figure, 1, 0.0).angles == back.angles  # beat 1 starts where beat 0 ended
+    assert shape_at(figure, 1, 1.0).angles == forward.angles
+    assert shape_at(figure, 0, 0.0).angles == forward.angles  # a round starts from the last
+    middle = shape_at(figure, 1, 0.5).angles
+    for a, b, m in zip(back.angles, forward.angles, middle, strict=True):
+        assert m == pytest.approx((a + b) / 2)
+    knee = fig.JOINT_NAMES.index("near_knee")
+    early, late = shape_at(figure, 1, 0.2).angles[knee], shape_at(figure, 1, 0.8).angles[knee]
+    assert back.angles[knee] < early < middle[knee] < late < forward.angles[knee]
+    assert shape_at(figure, 3, 0.5) == shape_at(figure, 1, 0.5)  # beats repeat each round
+
+
+def test_a_moving_flow_keeps_what_rests_at_both_ends_on_the_floor(library):
+    figure = library["roll-down-to-box"]
+    for fraction in (0.25, 0.5, 0.75):
+        picture = figure_at(figure, 1, fraction)  # hinge -> round down, hands reaching the box
+        for point in ("near_heel", "near_toe", "far_heel", "far_toe"):
+            assert picture.point(point)[1] - fig.FOOT_R == pytest.approx(0.0, abs=1e-9)
+    box = figure_at(figure, 0, 0.5).props
+    assert all(figure_at(figure, beat, 0.5).props == box for beat in range(7))  # it stays put
+
+
+def test_a_still_figure_ignores_the_beat(library):
+    figure = library["lizard"]
+    assert figure_at(figure, 5, 0.3, Side.LEFT) == still_picture(figure, Side.LEFT)
+
+
+# --- figure files -------------------------------------------------------------------------------
+
+GOOD = """\
+format = 1
+name = "test"
+title = "Test"
+target = ["near_hamstrings"]
+highlight = ["near_leg"]
+
+[[props]]
+kind = "mat"
+
+[shape]
+rests = ["feet"]
+
+[shape.joints]
+shoulders = 10
+near_elbow = 20
+"""
+
+
+def problems(text, file="test.toml"):
+    with pytest.raises(FigureError) as caught:
+        load_figure(text, file)
+    return [str(p) for p in caught.value.problems]
+
+
+def line_of(text, fragment):
+    return text.splitlines().index(fragment) + 1
+
+
+def test_a_good_figure_loads():
+    figure = load_figure(GOOD, "test.toml")
+    assert figure.title == "Test"
+    assert figure.beats[0].angle("near_shoulder") == 10
+    assert figure.beats[0].angle("far_shoulder") == 10
+    assert figure.beats[0].angle("near_elbow") == 20
+    assert figure.beats[0].angle("far_elbow") == 0
+
+
+def test_an_unknown_joint_is_named_with_its_line_and_a_suggestion():
+    text = GOOD.replace("near_elbow = 20", "near_elbo = 20")
+    line = line_of(text, "near_elbo = 20")
+    assert problems(text) == [
+        f"test.toml:{line}: shape.joints.near_elbo: unknown joint 'near_elbo' "
+        "(did you mean 'near_elbow'?)"
+    ]
+
+
+def test_an_angle_outside_its_joint_s_range_is_named_with_its_line():
+    text = GOOD.replace("near_elbow = 20", "near_knee = -10")
+    line = line_of(text, "near_knee = -10")
+    (message,) = problems(text)
+    assert message.startswith(f"test.toml:{line}: shape.joints.near_knee: -10° is outside")
+    assert "0 to 150" in message
+    text = GOOD.replace("shoulders = 10", "hips = 170")
+    assert problems(text)[0].startswith(
+        f"test.toml:{line_of(text, 'hips = 170')}: shape.joints.hips"
+    )
+
+
+def test_bad_types_unknown_props_targets_and_rests_are_each_named():
+    text = (
+        GOOD.replace('kind = "mat"', 'kind = "sofa"')
+        .replace('target = ["near_hamstrings"]', 'target = ["near_hamstring"]')
+        .replace('rests = ["feet"]', 'rests = ["feet", "elbows"]')
+        .replace("shoulders = 10", 'hips = "bent"')
+    )
+    found = problems(text)
+    expected = {
+        line_of(text, 'kind = "sofa"'): "props[0].kind: unknown prop 'sofa'",
+        line_of(text, 'target = ["near_hamstring"]'): "target[0]: unknown target 'near_hamstring' "
+        "(did you mean 'near_hamstrings'?)",
+        line_of(
+            text, 'rests = ["feet", "elbows"]'
+        ): "shape.rests[1]: unknown resting part 'elbows'",
+        line_of(text, 'hips = "bent"'): "shape.joints.hips: must be an angle in degrees",
+    }
+    for line, start in expected.items():
+        assert any(p.startswith(f"test.toml:{line}: {start}") for p in found), (start, found)
+
+
+def test_resting_parts_that_do_not_reach_the_floor_are_refused_at_their_line():
+    text = GOOD.replace('rests = ["feet"]', 'rests = ["feet", "hands"]')
+    (message,) = problems(text)
+    line = line_of(text, 'rests = ["feet", "hands"]')
+    assert message.startswith(f"test.toml:{line}: shape.rests: the angles leave ")
+    assert "above what it rests on" in message
+
+
+def test_beats_may_copy_an_earlier_beat_and_a_wrong_copy_is_named():
+    flow = GOOD.split("[shape]")[0] + (
+        '[[beats]]\nlabel = "Up"\nrests = ["feet"]\n[beats.joints]\nshoulders = 10\n\n'
+        '[[beats]]\nlabel = "Down"\nlike = 0\n[beats.joints]\nshoulders = 40\n'
+    )
+    figure = load_figure(flow, "flow.toml")
+    assert [b.angle("near_shoulder") for b in figure.beats] == [10, 40]
+    assert figure.beats[1].rests == ("feet",)
+    bad = flow.replace("like = 0", "like = 3")
+    assert problems(bad)[0].startswith(f"test.toml:{line_of(bad, 'like = 3')}: beats[1].like:")
+
+
+def test_any_bytes_give_a_figure_or_a_figure_error():
+    for content in (
+        b"\xff\xfe",
+        "name = ",
+        "[shape]\nrests = 3",
+        "x" * 300_000,
+        "[[beats]]\n" * 20,
+    ):
+        with pytest.raises(FigureError):
+            load_figure(content, "junk.toml")
+
+
+def test_a_library_file_must_be_named_after_its_figure():
+    with pytest.raises(FigureError) as caught:
+        load_figures([("builtin:other.toml", GOOD)])
+    assert str(caught.value) == "builtin:other.toml:1: name: 'test' must match the file name"

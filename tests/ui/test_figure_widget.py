@@ -1,0 +1,165 @@
+"""The pose figure on screen: the named side's working limb in the accent, mirrored for the
+left, the window's palette, fit to its box, and a repaint only when the picture changes."""
+
+import pytest
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
+from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QApplication
+
+from stretch_desktop.core.figures import figure_at, still_picture
+from stretch_desktop.core.routine import Pose, Side
+from stretch_desktop.library import builtin_routines
+from stretch_desktop.ui.figure_widget import (
+    FigureWidget,
+    builtin_figures,
+    dark_palette,
+    figure_colours,
+    figure_for_pose,
+    light_palette,
+    render_picture,
+)
+
+
+class PaintCounter(QObject):
+    def __init__(self, widget):
+        super().__init__()
+        self.count = 0
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched, event):  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.Paint:
+            self.count += 1
+        return False
+
+
+@pytest.fixture
+def widget(qtbot):
+    widget = FigureWidget()
+    widget.setPalette(light_palette())
+    qtbot.addWidget(widget)
+    widget.resize(360, 300)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def close(a: QColor, b: QColor, within=40):
+    return (
+        max(abs(a.red() - b.red()), abs(a.green() - b.green()), abs(a.blue() - b.blue())) <= within
+    )
+
+
+def pixels_like(image: QImage, colour: QColor):
+    return [
+        (x, y)
+        for y in range(0, image.height(), 2)
+        for x in range(0, image.width(), 2)
+        if close(image.pixelColor(x, y), colour, 12)
+    ]
+
+
+def test_the_working_leg_is_drawn_in_the_accent_on_the_side_named(widget):
+    accent = figure_colours(light_palette()).highlight
+    lizard = builtin_figures()["lizard"]  # the named leg is the front one
+    widget.set_figure(lizard, Side.RIGHT)
+    right = widget.grab().toImage()
+    widget.set_figure(lizard, Side.LEFT)
+    left = widget.grab().toImage()
+    middle = right.width() / 2
+    on_right = pixels_like(right, accent)
+    on_left = pixels_like(left, accent)
+    assert len(on_right) > 100 and len(on_left) > 100
+    # Facing right, the front leg is on the right of the picture; facing left, on the left.
+    assert sum(x for x, _ in on_right) / len(on_right) > middle
+    assert sum(x for x, _ in on_left) / len(on_left) < middle
+
+
+def test_the_left_side_is_the_right_side_mirrored(widget):
+    figure = builtin_figures()["calf-stretch"]
+    widget.set_figure(figure, Side.RIGHT)
+    right = widget.grab().toImage().flipped(Qt.Orientation.Horizontal)
+    widget.set_figure(figure, Side.LEFT)
+    left = widget.grab().toImage()
+    differing = sum(
+        not close(right.pixelColor(x, y), left.pixelColor(x, y), 60)
+        for y in range(left.height())
+        for x in range(left.width())
+    )
+    assert differing == 0  # antialiasing may differ by a shade, never by a shape
+    widget.set_figure(figure, None)  # a two-sided drawing is the right side's
+    assert widget.picture == still_picture(figure, Side.RIGHT)
+
+
+def test_it_repaints_only_when_its_picture_changes(widget, qtbot):
+    counter = PaintCounter(widget)
+    flow = builtin_figures()["roll-down-to-box"]
+    widget.set_figure(flow, None)
+    qtbot.waitUntil(lambda: counter.count >= 1)
+    QApplication.processEvents()
+    before = counter.count
+    widget.set_figure(flow, None)  # the same picture again: nothing to paint
+    widget.set_frame(1, 1.0)  # the end of beat 1 is the still shape itself
+    QApplication.processEvents()
+    QApplication.processEvents()
+    assert counter.count == before
+    widget.set_frame(1, 0.5)  # half way down to the box: a new picture
+    qtbot.waitUntil(lambda: counter.count > before)
+    assert widget.picture == figure_at(flow, 1, 0.5)
+    QApplication.processEvents()
+    before = counter.count
+    widget.set_frame(1, 0.5001)  # moves less than a pixel: not worth a paint
+    QApplication.processEvents()
+    assert counter.count == before
+    assert widget.picture == figure_at(flow, 1, 0.5)
+    widget.set_frame(1, 0.55)
+    qtbot.waitUntil(lambda: counter.count > before)
+    assert widget.picture == figure_at(flow, 1, 0.55)
+
+
+def test_reduced_motion_keeps_a_flow_on_its_still_shape(widget):
+    flow = builtin_figures()["dynamic-hamstring-stretch"]
+    widget.set_figure(flow, Side.LEFT)
+    still = widget.picture
+    widget.set_frame(1, 0.5)
+    assert widget.picture == figure_at(flow, 1, 0.5, Side.LEFT) != still
+    widget.set_reduced_motion(True)
+    assert widget.picture == still
+    widget.set_frame(0, 0.3)
+    assert widget.picture == still
+
+
+def test_it_takes_its_colours_from_the_palette(widget):
+    widget.set_figure(builtin_figures()["standing"], None)
+    light = widget.grab().toImage()
+    widget.setPalette(dark_palette())
+    dark = widget.grab().toImage()
+    assert close(light.pixelColor(2, 2), light_palette().window().color(), 2)
+    assert close(dark.pixelColor(2, 2), dark_palette().window().color(), 2)
+    body = figure_colours(dark_palette()).body
+    assert len(pixels_like(dark, body)) > 100  # the body reads light on dark
+    assert body.lightness() > 150
+
+
+def test_the_figure_fits_its_box_keeping_its_shape():
+    picture = still_picture(builtin_figures()["down-dog"])
+    body = figure_colours(light_palette()).body
+
+    def body_box(image):
+        found = pixels_like(image, body)
+        xs, ys = [x for x, _ in found], [y for _, y in found]
+        return min(xs), min(ys), max(xs), max(ys)
+
+    ratios = []
+    for size in (QSize(240, 240), QSize(480, 200), QSize(200, 480)):
+        x0, y0, x1, y1 = body_box(render_picture(picture, size))
+        assert 0 < x0 < x1 < size.width() - 1 and 0 < y0 < y1 < size.height() - 1
+        ratios.append((x1 - x0) / (y1 - y0))
+        if size.width() > size.height():  # a wide box: the figure is centred across it
+            assert abs((x0 + x1) / 2 - size.width() / 2) < size.width() * 0.1
+    assert max(ratios) / min(ratios) < 1.08  # never stretched
+
+
+def test_a_routine_pose_finds_its_figure_and_a_users_own_pose_finds_none():
+    routine = next(r for r in builtin_routines() if r.id == "seven-stretches-for-back-pain")
+    assert figure_for_pose(routine.pose("lizard")) is builtin_figures()["lizard"]
+    assert figure_for_pose(Pose("my-own-pose", "Mine", "Mine", ("Stand.",))) is None
