@@ -73,7 +73,8 @@ def test_timeline_json_has_the_documented_shape(capsys):
         "breaths",
         "cues",
     }
-    assert set(phase["cues"][0]) == {"at_s", "kind", "text"}
+    assert set(phase["cues"][0]) == {"at_s", "kind", "text", "duration_s"}
+    assert data["voice"] is None  # no voice asked for: the lengths are estimates
     assert {p["side"] for p in data["phases"]} == {"left", "right", None}
     assert all(isinstance(p["breaths"], int | None) for p in data["phases"])
     last = data["phases"][-1]

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from stretch_desktop import voice_cli
 from stretch_desktop.core.loader import RoutineError
 from stretch_desktop.core.pacing import (
     BREATH_MAX_S,
@@ -35,7 +36,13 @@ from stretch_desktop.library import (
     read_routine_file,
     resolve,
 )
-from stretch_desktop.speech.voice import DEFAULT_ENGINE, DEFAULT_RATE, RATE_MAX, RATE_MIN
+from stretch_desktop.speech.voice import (
+    DEFAULT_ENGINE,
+    DEFAULT_RATE,
+    RATE_MAX,
+    RATE_MIN,
+    VoiceSettings,
+)
 
 PROG = "stretch-desktop"
 
@@ -54,9 +61,11 @@ def _routine_summary(routine: Routine, timeline: Timeline) -> dict[str, Any]:
     }
 
 
-def timeline_json(timeline: Timeline) -> dict[str, Any]:
+def timeline_json(timeline: Timeline, voice: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``voice`` says which voice measured the lengths (None: they are estimates)."""
     return {
         "routine": _routine_summary(timeline.routine, timeline),
+        "voice": voice,
         "phases": [
             {
                 "index": phase.index,
@@ -68,10 +77,7 @@ def timeline_json(timeline: Timeline) -> dict[str, Any]:
                 "start_s": _seconds(phase.start_ms),
                 "duration_s": _seconds(phase.duration_ms),
                 "breaths": phase.breaths,
-                "cues": [
-                    {"at_s": _seconds(cue.at_ms), "kind": cue.kind.value, "text": cue.text}
-                    for cue in phase.cues
-                ],
+                "cues": [voice_cli.cue_json(cue, timeline) for cue in phase.cues],
             }
             for phase in timeline.phases
         ],
@@ -164,12 +170,46 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     except UnknownRoutine as error:
         print(f"{PROG}: {error.args[0]}", file=sys.stderr)
         return 1
-    timeline = compile_routine(routine, _pacing(args))
+    try:
+        settings = voice_cli.voice_settings(args)
+    except voice_cli.BadVoiceOption as error:
+        print(f"{PROG}: {error}", file=sys.stderr)
+        return 2
+    measured = None
+    if settings is None:
+        timeline = compile_routine(routine, _pacing(args))
+    else:
+        try:
+            measured = voice_cli.measure(routine, _pacing(args), settings)
+        except Exception as error:  # no voice here at all: a sentence, not a traceback
+            print(f"{PROG}: voice unavailable: {error}", file=sys.stderr)
+            return 1
+        if measured.fallback:
+            print(f"{PROG}: natural voice unavailable: {measured.fallback}", file=sys.stderr)
+        timeline = measured.timeline
     if args.json:
-        print(json.dumps(timeline_json(timeline), indent=2, ensure_ascii=False))
+        voice = voice_cli.voice_json(settings, measured)
+        print(json.dumps(timeline_json(timeline, voice), indent=2, ensure_ascii=False))
     else:
         print(timeline_text(timeline))
     return 0
+
+
+def cmd_export_audio(args: argparse.Namespace) -> int:
+    try:
+        routine = resolve(args.routine, load_library())
+    except RoutineError as error:
+        _report(error.problems)
+        return 1
+    except UnknownRoutine as error:
+        print(f"{PROG}: {error.args[0]}", file=sys.stderr)
+        return 1
+    try:
+        settings = voice_cli.voice_settings(args) or VoiceSettings()
+    except voice_cli.BadVoiceOption as error:
+        print(f"{PROG}: {error}", file=sys.stderr)
+        return 2
+    return voice_cli.export_audio(routine, _pacing(args), settings, args.file)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -295,6 +335,38 @@ class _Version(argparse.Action):
         parser.exit()
 
 
+def _add_pacing_arguments(parser: argparse.ArgumentParser) -> None:
+    """The pacing a person may choose, as the window's Preferences offer it."""
+    defaults = Pacing()
+    parser.add_argument(
+        "--inhale",
+        type=_positive(BREATH_MIN_S, BREATH_MAX_S),
+        default=defaults.inhale_ms / 1000,
+        metavar="S",
+        help="seconds per inhale (default %(default)s)",
+    )
+    parser.add_argument(
+        "--exhale",
+        type=_positive(BREATH_MIN_S, BREATH_MAX_S),
+        default=defaults.exhale_ms / 1000,
+        metavar="S",
+        help="seconds per exhale (default %(default)s)",
+    )
+    parser.add_argument(
+        "--lead-in",
+        type=_positive(LEAD_IN_MIN_S, LEAD_IN_MAX_S),
+        default=defaults.lead_in_ms / 1000,
+        metavar="S",
+        help="seconds before each pose (default %(default)s)",
+    )
+    parser.add_argument(
+        "--first-side", choices=[s.value for s in Side], default=defaults.first_side.value
+    )
+    parser.add_argument(
+        "--breath-cues", choices=[b.value for b in BreathCues], default=defaults.breath_cues.value
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG, description="A hands-free guide through stretching routines."
@@ -326,35 +398,18 @@ def build_parser() -> argparse.ArgumentParser:
     timeline = commands.add_parser("timeline", help="show the timed phases and cues of a routine")
     timeline.add_argument("routine", metavar="ROUTINE", help="a routine id or a .toml file")
     timeline.add_argument("--json", action="store_true", help="machine-readable output")
-    defaults = Pacing()
-    timeline.add_argument(
-        "--inhale",
-        type=_positive(BREATH_MIN_S, BREATH_MAX_S),
-        default=defaults.inhale_ms / 1000,
-        metavar="S",
-        help="seconds per inhale (default %(default)s)",
-    )
-    timeline.add_argument(
-        "--exhale",
-        type=_positive(BREATH_MIN_S, BREATH_MAX_S),
-        default=defaults.exhale_ms / 1000,
-        metavar="S",
-        help="seconds per exhale (default %(default)s)",
-    )
-    timeline.add_argument(
-        "--lead-in",
-        type=_positive(LEAD_IN_MIN_S, LEAD_IN_MAX_S),
-        default=defaults.lead_in_ms / 1000,
-        metavar="S",
-        help="seconds before each pose (default %(default)s)",
-    )
-    timeline.add_argument(
-        "--first-side", choices=[s.value for s in Side], default=defaults.first_side.value
-    )
-    timeline.add_argument(
-        "--breath-cues", choices=[b.value for b in BreathCues], default=defaults.breath_cues.value
-    )
+    _add_pacing_arguments(timeline)
+    voice_cli.add_voice_arguments(timeline)
     timeline.set_defaults(handler=cmd_timeline)
+
+    export = commands.add_parser(
+        "export-audio", help="the whole guided session as one WAV file, every cue at its time"
+    )
+    export.add_argument("routine", metavar="ROUTINE", help="a routine id or a .toml file")
+    export.add_argument("file", metavar="FILE.wav", type=Path)
+    _add_pacing_arguments(export)
+    voice_cli.add_voice_arguments(export)
+    export.set_defaults(handler=cmd_export_audio)
 
     say = commands.add_parser("say", help="speak TEXT with the session's voice and report timings")
     say.add_argument("text", nargs="+", metavar="TEXT")
