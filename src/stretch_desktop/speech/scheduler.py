@@ -4,8 +4,9 @@ The rules (each has a test):
 
 1. Never two cues at once: a cue starts only when nothing is playing.
 2. A cue starts within ``LATE_WINDOW_MS`` of when it fell due. A low-priority cue that cannot
-   (something is still speaking) is dropped; a high-priority one (a pose announcement, switch
-   sides, rest, session complete) is said as soon as possible, cutting a low-priority cue short.
+   (something is still speaking) is dropped; a high-priority one (``Priority.HIGH`` in
+   core/timeline: announcements, switch sides, rests, spoken cautions, ways out, session
+   complete) is said as soon as possible, cutting a low-priority cue short.
 3. ``silence()`` (pause, seek, stop) stops the sound at once and forgets what was waiting.
 4. Nothing here blocks: the player starts a child process and returns; this class only decides.
 5. A player that fails (exits with an error, is killed, cannot start) fails its cue, not the
