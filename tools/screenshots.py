@@ -3,6 +3,10 @@
 The window is the app's own, built by the same code as `stretch-desktop`; only the clock is a
 fake one moved to chosen moments (mid-inhale, mid-flow, in a rest), so every picture shows a
 known state. Each PNG is grabbed from the X screen, as a person would see it.
+
+The session page's figure is shot in each way it is drawn: a hold on the right side and the
+same hold on the left (mirrored), a contract-relax press, two flows half way through a beat
+(the body between two keyframes), a rest, and a hold under a dark palette.
 """
 
 from __future__ import annotations
@@ -13,10 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QColor, QPalette
 
 from stretch_desktop.core.clock import FakeClock
 from stretch_desktop.core.engine import Snapshot
-from stretch_desktop.core.timeline import PhaseKind
+from stretch_desktop.core.timeline import PhaseKind, beat_at
 from stretch_desktop.library import load_library
 from stretch_desktop.speech.speaker import NullSpeaker
 from stretch_desktop.storage.history import History
@@ -27,6 +32,40 @@ from stretch_desktop.ui.session_controller import SessionController
 from stretch_desktop.ui.settings import UiPreferences
 from stretch_desktop.ui.ticker import ManualTicker
 from stretch_desktop.ui.tray import Tray
+
+
+def dark_desktop() -> QPalette:
+    """A dark desktop's palette (every role the window uses), to see the app as it looks there."""
+    palette = QPalette()
+    roles = QPalette.ColorRole
+    for role, colour in (
+        (roles.Window, "#23262b"),
+        (roles.WindowText, "#e8e8e6"),
+        (roles.Base, "#1b1d21"),
+        (roles.AlternateBase, "#2b2f35"),
+        (roles.Text, "#e8e8e6"),
+        (roles.Button, "#30343a"),
+        (roles.ButtonText, "#e8e8e6"),
+        (roles.Highlight, "#4c9be8"),
+        (roles.HighlightedText, "#10141a"),
+        (roles.Mid, "#4a4f57"),
+        (roles.Light, "#3a3f46"),
+        (roles.Dark, "#15171a"),
+        (roles.Shadow, "#000000"),
+        (roles.ToolTipBase, "#30343a"),
+        (roles.ToolTipText, "#e8e8e6"),
+        (roles.PlaceholderText, "#9a9a98"),
+    ):
+        palette.setColor(role, QColor(colour))
+    return palette
+
+
+def mid_beat(snapshot: Snapshot) -> bool:
+    """Half way through a flow's beat, after its first round: the body between keyframes."""
+    if snapshot.phase.kind is not PhaseKind.FLOW:
+        return False
+    beat = beat_at(snapshot.phase, snapshot.elapsed_ms)
+    return beat.repetition >= 2 and 0.45 <= beat.fraction <= 0.55
 
 
 def main(out: Path, size: tuple[int, int]) -> int:
@@ -45,7 +84,7 @@ def main(out: Path, size: tuple[int, int]) -> int:
     assert isinstance(ticker, ManualTicker)
 
     def shoot(name: str) -> None:
-        for _ in range(5):
+        for _ in range(10):  # the first shot also lets the choose page draw its figures
             app.processEvents()
         screen = window.screen()
         image = screen.grabWindow(window.winId())
@@ -65,27 +104,58 @@ def main(out: Path, size: tuple[int, int]) -> int:
             waited += 100
             ticker.tick()
 
+    def hold_of(pose: str, side: str) -> Callable[[Snapshot], bool]:
+        return lambda s: (
+            s.phase.kind is PhaseKind.HOLD
+            and s.phase.pose.id == pose
+            and s.step.side is not None
+            and s.step.side.value == side
+        )
+
     window.select_routine("seven-stretches-for-back-pain")
+    app.processEvents()
     shoot("1-choosing")
     window.start_selected()
     # A hold, mid-inhale: the lizard on the right, one second into its third breath.
-    advance_to(lambda s: s.phase.kind is PhaseKind.HOLD and s.phase.pose.id == "lizard")
+    advance_to(hold_of("lizard", "right"))
     start = controller.snapshot().phase.start_ms  # type: ignore[union-attr]
     advance_to(lambda s: s.elapsed_ms >= start + 2 * 6000 + 1300)
     shoot("2-hold-mid-inhale")
     controller.toggle()
     shoot("5-paused")
     controller.toggle()
+    # The same hold on the left side: the figure mirrored, its front (left) leg highlighted.
+    advance_to(hold_of("lizard", "left"))
+    advance_to(lambda s: s.elapsed_ms >= s.phase.start_ms + 4000)
+    shoot("9-hold-left-side")
+    # A contract-relax press: the lifted leg pushes into the hands (the arrow), a second in.
+    advance_to(lambda s: s.phase.kind is PhaseKind.CONTRACT and s.phase.cycle == 2)
+    advance_to(lambda s: s.elapsed_ms >= s.phase.start_ms + 1000)
+    shoot("10-press")
+    # A dark desktop: the same window under a dark palette, in the next hold.
+    advance_to(hold_of("half-split", "right"))
+    advance_to(lambda s: s.elapsed_ms >= s.phase.start_ms + 3000)
+    light = app.palette()
+    app.setPalette(dark_desktop())
+    shoot("12-dark-hold")
+    app.setPalette(light)
     controller.stop()
     window.choose_another()
     window.select_routine("lunge-flow-for-hamstrings")
     window.start_selected()
-    advance_to(lambda s: s.phase.kind is PhaseKind.FLOW)
-    advance_to(lambda s: s.elapsed_ms >= s.phase.start_ms + 7600)
+    # A flow half way through a beat: the lunge between "sway out" and "sway in".
+    advance_to(mid_beat)
     shoot("3-flow")
     advance_to(lambda s: s.phase.kind is PhaseKind.REST)
     advance_to(lambda s: s.elapsed_ms >= s.phase.start_ms + 9000)
     shoot("4-rest")
+    controller.stop()
+    window.choose_another()
+    window.select_routine("roll-down-to-a-box")
+    window.start_selected()
+    # The roll down half way through "Round down, hands on the box" (its second beat).
+    advance_to(lambda s: mid_beat(s) and beat_at(s.phase, s.elapsed_ms).beat == 1)
+    shoot("11-flow-roll-down")
     # Closing the window mid-session on a desktop with a tray: keep going, stop, or cancel.
     Tray(controller, window, app_icon(), parent=window)
     window.keeps_going_in_tray = True

@@ -15,6 +15,7 @@ window's first paint.
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import stat
 from dataclasses import dataclass, field
@@ -125,9 +126,22 @@ def read_file_bytes(path: Path) -> bytes:
         os.close(descriptor)
 
 
+@functools.cache
+def builtin_figure_names() -> frozenset[str]:
+    """The figures shipped in the package, by name (their files' stems): what a pose's
+    ``figure = "..."`` may name. Listed, not read: the figures are loaded by the window after
+    its first paint, and a name's file is checked by the figure tests."""
+    folder = resources.files("stretch_desktop") / "resources" / "figures"
+    return frozenset(
+        entry.name.removesuffix(".toml")
+        for entry in folder.iterdir()
+        if entry.name.endswith(".toml")
+    )
+
+
 def read_routine_file(path: Path) -> Routine:
     """Load one routine file; any failure, including I/O, is a :class:`RoutineError`."""
-    return load_routine(read_file_bytes(path), str(path))
+    return load_routine(read_file_bytes(path), str(path), builtin_figure_names())
 
 
 def builtin_routines() -> list[Routine]:
@@ -136,7 +150,10 @@ def builtin_routines() -> list[Routine]:
         (entry for entry in folder.iterdir() if entry.name.endswith(".toml")),
         key=lambda entry: entry.name,
     )
-    return [load_routine(entry.read_bytes(), f"builtin:{entry.name}") for entry in found]
+    return [
+        load_routine(entry.read_bytes(), f"builtin:{entry.name}", builtin_figure_names())
+        for entry in found
+    ]
 
 
 @dataclass
@@ -205,7 +222,7 @@ def load_library(user_dir: Path | None = None) -> Library:
         try:
             content = read_file_bytes(path)
             budget -= len(content)
-            routine = load_routine(content, str(path))
+            routine = load_routine(content, str(path), builtin_figure_names())
         except RoutineError as error:
             library.problems.extend(error.problems)
             continue
@@ -225,7 +242,8 @@ def import_routine(source: Path, folder: Path | None = None) -> tuple[Routine, P
     be written. The copy is named after the routine's id, so importing again replaces it.
     """
     content = read_file_bytes(source)  # read once: what is checked is what is copied
-    routine_id = load_routine(content, str(source)).id  # a broken file is never copied
+    # A broken file is never copied.
+    routine_id = load_routine(content, str(source), builtin_figure_names()).id
     folder = user_routines_dir() if folder is None else folder
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{routine_id}.toml"

@@ -2,6 +2,7 @@
 figure file's mistakes are named with their line, like a routine's."""
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from stretch_desktop.core.figures import (
     figure_name_for,
     load_figure,
     load_figures,
+    press_picture,
     rest_gaps,
     shape_at,
     still_picture,
@@ -322,3 +324,83 @@ def test_a_library_file_must_be_named_after_its_figure():
     with pytest.raises(FigureError) as caught:
         load_figures([("builtin:other.toml", GOOD)])
     assert str(caught.value) == "builtin:other.toml:1: name: 'test' must match the file name"
+
+
+def test_the_names_a_routine_may_give_are_the_library_s_figures(library):
+    from stretch_desktop.library import builtin_figure_names
+
+    assert builtin_figure_names() == set(library)
+
+
+# --- a press (contract-relax) -------------------------------------------------------------------
+
+
+def test_a_press_moves_nothing_marks_the_pressing_leg_and_points_the_way_it_pushes(library):
+    figure = library["supine-hamstring"]  # the lifted thigh pushes into the hands: extension
+    assert figure.press == fig.Press("near_hip", -1)
+    for side in (Side.RIGHT, Side.LEFT):
+        still, press = still_picture(figure, side), press_picture(figure, side)
+        assert press.points == still.points  # an isometric press: the body stays put
+        assert not still.pressing and not still.marks
+        assert [limb.name for limb in press.limbs if limb.pressing] == ["near_leg"]
+        shaft, head = press.marks
+        (x0, y0), (x1, y1) = shaft.points
+        arrow = (
+            (x1 - x0) / math.dist((x0, y0), (x1, y1)),
+            (y1 - y0) / math.dist((x0, y0), (x1, y1)),
+        )
+        # Where the knee would go if the hands let it: the hip a few degrees less flexed.
+        hip = fig.JOINT_NAMES.index("near_hip")
+        shape = figure.beats[figure.still]
+        extended = replace(
+            shape, angles=tuple(a - 5 * (i == hip) for i, a in enumerate(shape.angles))
+        )
+        moved = fig.picture_of(figure, extended, side)
+        # Placed again, the pelvis stays (the seat and back rest): compare the knee's move.
+        kx, ky = still.point("near_knee")
+        mx, my = moved.point("near_knee")
+        way = ((mx - kx) / math.dist((kx, ky), (mx, my)), (my - ky) / math.dist((kx, ky), (mx, my)))
+        assert arrow[0] * way[0] + arrow[1] * way[1] > 0.9, (side, arrow, way)
+        # The arrow stands clear of the thigh, beside its far half, and inside the view.
+        hx, hy = still.point("hip")
+        assert math.dist((x0, y0), (kx, ky)) < math.dist((x0, y0), (hx, hy))
+        v = press.view
+        assert all(v[0] <= x <= v[2] and v[1] <= y <= v[3] for x, y in shaft.points + head.points)
+    assert press_picture(figure, Side.LEFT) == press_picture(figure, Side.RIGHT).mirrored()
+
+
+def test_a_figure_without_a_press_marks_its_working_limbs_when_it_presses(library):
+    figure = library["lizard"]
+    press = press_picture(figure, Side.RIGHT)
+    assert [limb.name for limb in press.limbs if limb.pressing] == list(figure.highlight)
+    assert press.marks == ()
+
+
+def test_a_wrong_press_is_named_with_its_line():
+    text = GOOD.replace("[[props]]", '[press]\njoint = "near_hipp"\ntoward = "up"\n\n[[props]]')
+    joint, toward = line_of(text, 'joint = "near_hipp"'), line_of(text, 'toward = "up"')
+    assert problems(text) == [
+        f"test.toml:{joint}: press.joint: unknown joint 'near_hipp' (did you mean 'near_hip'?)",
+        f"test.toml:{toward}: press.toward: must be one of: flexion, extension",
+    ]
+    good = text.replace('"near_hipp"', '"near_hip"').replace('"up"', '"flexion"')
+    assert load_figure(good, "test.toml").press == fig.Press("near_hip", 1)
+
+
+# --- how far a flow moves -----------------------------------------------------------------------
+
+
+def test_each_beat_s_travel_is_at_least_the_way_between_its_keyframes(library):
+    for figure in library.values():
+        travel = fig.beat_travel(figure)
+        assert len(travel) == len(figure.beats)
+        if not figure.flow:
+            assert travel == (0.0,)
+            continue
+        for beat in range(len(figure.beats)):
+            start, end = figure_at(figure, beat, 0.0), figure_at(figure, beat, 1.0)
+            chord = max(
+                math.dist(a, b) for (_, a), (_, b) in zip(start.points, end.points, strict=True)
+            )
+            assert travel[beat] >= chord - 1e-9, (figure.name, beat)  # a path, not a line
+    assert fig.beat_travel(library["roll-down-to-box"])[2] < 1e-9  # a breath on the box

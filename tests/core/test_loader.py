@@ -408,3 +408,52 @@ def test_the_spoken_keys_are_checked_with_file_line_field_message(old, new, frag
     assert old in SPOKEN
     text = SPOKEN.replace(old, new)
     assert problems(text)[0] == f"r.toml:{line_of(text, fragment)}: {message}"
+
+
+# --- a pose's figure ------------------------------------------------------------------------------
+
+FIGURES = frozenset({"lizard", "childs-pose", "standing-forward-fold"})
+
+
+def test_a_pose_may_name_its_figure_and_without_the_key_it_has_none_of_its_own():
+    text = SMALL.replace('name = "Low lunge"', 'name = "Low lunge"\nfigure = "lizard"')
+    routine = load_routine(text, "r.toml", FIGURES)
+    assert routine.pose("lunge").figure == "lizard"
+    assert routine.pose("fold").figure is None  # falls back to its id when drawn
+
+
+def test_an_unknown_figure_is_named_with_its_line_and_a_suggestion():
+    text = SMALL.replace('name = "Low lunge"', 'name = "Low lunge"\nfigure = "lizzard"')
+    line = text.splitlines().index('figure = "lizzard"') + 1
+    with pytest.raises(RoutineError) as caught:
+        load_routine(text, "r.toml", FIGURES)
+    assert [str(p) for p in caught.value.problems] == [
+        f"r.toml:{line}: poses[1].figure: unknown figure 'lizzard' (did you mean 'lizard'?)"
+    ]
+    nope = text.replace('"lizzard"', '"nope"')
+    with pytest.raises(RoutineError) as caught:
+        load_routine(nope, "r.toml", FIGURES)
+    (problem,) = (str(p) for p in caught.value.problems)
+    assert problem.startswith(f"r.toml:{line}: poses[1].figure: unknown figure 'nope' (one of: ")
+    assert "childs-pose, lizard, standing-forward-fold" in problem
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("3", "must be text, not a number"),
+        ('"Lizard Pose"', "must be a figure's name: lower-case letters, digits and dashes"),
+        ('""', "must not be empty"),
+    ],
+)
+def test_a_figure_that_is_not_a_name_is_refused_at_its_line(value, message):
+    text = SMALL.replace('name = "Low lunge"', f'name = "Low lunge"\nfigure = {value}')
+    line = text.splitlines().index(f"figure = {value}") + 1
+    assert problems(text) == [f"r.toml:{line}: poses[1].figure: {message}"]
+
+
+def test_the_loader_does_not_know_the_figures_unless_it_is_told_them():
+    """Pure: it reads no library. Without names it checks only the key's form; the library
+    (library.py) always tells it the built-in figures' names."""
+    text = SMALL.replace('name = "Low lunge"', 'name = "Low lunge"\nfigure = "nope"')
+    assert load_routine(text, "r.toml").pose("lunge").figure == "nope"

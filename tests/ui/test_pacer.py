@@ -131,3 +131,16 @@ def test_frames_that_repaint_part_of_the_circle_leave_the_picture_a_whole_repain
         if on_screen.pixel(x, y) != afresh.pixel(x, y)
     ]
     assert not differing, f"{len(differing)} pixels differ, first at {differing[:3]}"
+
+
+def test_long_beat_words_shrink_to_fit_inside_the_pacer(pacer, qtbot):
+    """Found on the roll-down's screenshot: "Round down, hands on the box" ran off both sides."""
+    pacer.set_view(PacerView(0.5, "Round down, hands on the box", "2 of 3", "beat"))
+    image = pacer.grab().toImage()
+    window = rgb(QColor(pacer.palette().color(QPalette.ColorRole.Window)))
+    edges = [(x, y) for x in (0, 1, SIDE - 2, SIDE - 1) for y in range(SIDE)]
+    assert all(close(rgb(image.pixelColor(x, y)), window) for x, y in edges)
+    # and it is still drawn: some of the middle row is text
+    title_row = round(SIDE / 2 - SIDE * 0.07)
+    text = [x for x in range(SIDE) if sum(rgb(image.pixelColor(x, title_row))) < 200]
+    assert text and max(text) - min(text) > SIDE / 2

@@ -36,11 +36,17 @@ joint: **positive is flexion**, the way the joint folds when you curl up into a 
 
 The pelvis is the root. Its tilt is not given: it follows from what rests on the floor.
 
+Pressing. A figure for a contract-relax step may say how it presses (``[press]``: a ``joint``
+and ``toward = "flexion"`` or ``"extension"``): nothing moves in an isometric press, so the
+picture of a press (:func:`press_picture`) is the same body with that limb marked and an arrow
+the way the push goes; the release is the plain still picture.
+
 This module does no I/O: it is handed text (``load_figure``) and returns frozen data.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
@@ -277,6 +283,37 @@ LIMBS: Final = ("far_arm", "far_leg", "body", "near_leg", "near_arm")
 GLOW: Final = 0.05
 """How much wider than the body part its target area is drawn (× H)."""
 
+PRESS_SEGMENTS: Final[Mapping[str, tuple[str, str, int]]] = {
+    "spine_low": ("hip", "waist", -1),
+    "spine_mid": ("waist", "chest", -1),
+    "spine_high": ("chest", "shoulder", -1),
+    "neck": ("shoulder", "head", -1),
+    **{
+        f"{side}_{joint}": (f"{side}_{base}", f"{side}_{tip}", sense)
+        for side in ("near", "far")
+        for joint, base, tip, sense in (
+            ("knee", "knee", "ankle", -1),
+            ("ankle", "ankle", "ball", 1),
+            ("toes", "ball", "toe", 1),
+            ("elbow", "elbow", "wrist", 1),
+            ("wrist", "wrist", "fingertip", -1),
+        )
+    },
+    **{f"{side}_hip": ("hip", f"{side}_knee", 1) for side in ("near", "far")},
+    **{f"{side}_shoulder": ("shoulder", f"{side}_elbow", 1) for side in ("near", "far")},
+}
+"""For each joint that may press: the segment it turns (from the joint to the segment's far
+end) and the way flexion turns it (+1 counter-clockwise facing +x, as in :func:`kinematics`)."""
+PRESS_AT: Final = 0.72
+"""Where along that segment the arrow stands (0 the joint, 1 its far end): near the far end,
+where a hand or a wall would hold it."""
+PRESS_GAP: Final = 0.03
+PRESS_ARROW: Final = 0.09
+PRESS_HEAD: Final = 0.04
+PRESS_WIDTH: Final = 0.024
+"""The arrow (× H): its gap from the limb's flesh, its shaft's length, its head's length, its
+shaft's width. Big enough to read at a glance in the window, small beside the body."""
+
 
 # --- the data a file becomes --------------------------------------------------------------------
 
@@ -308,6 +345,16 @@ class PropSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class Press:
+    """How a contract-relax figure presses: ``joint`` pushes toward flexion (+1) or extension
+    (-1) against something that holds it, so nothing moves; the picture shows the push as an
+    arrow on the limb, the way the push goes."""
+
+    joint: str
+    toward: int
+
+
+@dataclass(frozen=True, slots=True)
 class Figure:
     """A figure from the library: one shape, or a flow's keyframes (one per beat)."""
 
@@ -326,6 +373,9 @@ class Figure:
     so a flow does not zoom as it moves."""
     scenery: tuple[PropShape, ...] = ()
     """The props in place (worked out when the figure loads: they do not move)."""
+    press: Press | None = None
+    """How it presses, for a contract-relax step (None: the working limbs are marked, no
+    arrow)."""
 
     @property
     def flow(self) -> bool:
@@ -350,6 +400,8 @@ class Limb:
     highlighted: bool = False
     glows: tuple[Stroke, ...] = ()
     """Target areas on this group, drawn just behind it in a soft colour."""
+    pressing: bool = False
+    """This group presses now (a contract-relax press): drawn with a halo of effort."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,6 +420,12 @@ class Picture:
     props: tuple[PropShape, ...]
     view: Rect
     points: tuple[tuple[str, Point], ...]
+    marks: tuple[Stroke, ...] = ()
+    """Drawn over the body in the accent colour: the arrow of a press."""
+
+    @property
+    def pressing(self) -> bool:
+        return any(limb.pressing for limb in self.limbs)
 
     def point(self, name: str) -> Point:
         for key, value in self.points:
@@ -391,6 +449,7 @@ class Picture:
                     tuple(flip_stroke(s) for s in limb.strokes),
                     limb.highlighted,
                     tuple(flip_stroke(s) for s in limb.glows),
+                    limb.pressing,
                 )
                 for limb in self.limbs
             ),
@@ -400,6 +459,7 @@ class Picture:
             ),
             view=(-self.view[2], self.view[1], -self.view[0], self.view[3]),
             points=tuple((name, flip(p)) for name, p in self.points),
+            marks=tuple(flip_stroke(s) for s in self.marks),
         )
 
 
@@ -720,23 +780,70 @@ def _prop_shapes(
     return tuple(shapes)
 
 
-def _picture(figure: Figure, placed: Mapping[str, Point]) -> Picture:
+def _press_limb(joint: str) -> str:
+    """The group a joint's push is seen in: a hip or knee presses with its leg, and so on."""
+    side, _, part = joint.partition("_")
+    if side in ("near", "far"):
+        return f"{side}_leg" if part in ("hip", "knee", "ankle", "toes") else f"{side}_arm"
+    return "body"
+
+
+def _press_marks(press: Press, p: Mapping[str, Point]) -> tuple[Stroke, ...]:
+    """An arrow beside the segment the pressing joint turns, pointing the way its far end
+    pushes: square to the bone, on the side the push goes, clear of the limb's flesh."""
+    base, tip, sense = PRESS_SEGMENTS[press.joint]
+    (bx, by), (tx, ty) = p[base], p[tip]
+    length = math.hypot(tx - bx, ty - by) or 1.0
+    along = ((tx - bx) / length, (ty - by) / length)
+    turn = sense * press.toward  # +1: the far end moves counter-clockwise about the joint
+    push = (-along[1] * turn, along[0] * turn)
+    at = _lerp(p[base], p[tip], PRESS_AT)
+    gap = _RADIUS[tip] + PRESS_GAP
+    start = (at[0] + push[0] * gap, at[1] + push[1] * gap)
+    end = (start[0] + push[0] * PRESS_ARROW, start[1] + push[1] * PRESS_ARROW)
+    point = (end[0] + push[0] * PRESS_HEAD, end[1] + push[1] * PRESS_HEAD)
+    half = PRESS_HEAD * 0.8
+    left = (end[0] - along[0] * half, end[1] - along[1] * half)
+    right = (end[0] + along[0] * half, end[1] + along[1] * half)
+    return (
+        Stroke((start, end), PRESS_WIDTH),
+        Stroke((left, point, right), PRESS_WIDTH / 2, closed=True),
+    )
+
+
+def _picture(figure: Figure, placed: Mapping[str, Point], pressing: bool = False) -> Picture:
     groups = _strokes(placed)
     glows: dict[str, list[Stroke]] = {name: [] for name in LIMBS}
     for target in figure.targets:
         for limb, stroke in _glows(target, placed):
             glows[limb].append(stroke)
+    pressed: tuple[str, ...] = ()
+    marks: tuple[Stroke, ...] = ()
+    if pressing:
+        press = figure.press
+        pressed = figure.highlight if press is None else (_press_limb(press.joint),)
+        marks = () if press is None else _press_marks(press, placed)
     return Picture(
         limbs=tuple(
-            Limb(name, groups[name], name in figure.highlight, tuple(glows[name])) for name in LIMBS
+            Limb(
+                name,
+                groups[name],
+                name in figure.highlight,
+                tuple(glows[name]),
+                name in pressed,
+            )
+            for name in LIMBS
         ),
         props=figure.scenery,
         view=figure.view,
         points=tuple((name, placed[name]) for name in POINT_NAMES),
+        marks=marks,
     )
 
 
-def _ease(t: float) -> float:
+def ease(t: float) -> float:
+    """How far a flow's body has moved ``t`` (0-1) of the way through a beat: slow at both
+    ends, like a person moving; the painter uses it to tell when a frame is worth drawing."""
     t = max(0.0, min(1.0, t))
     return t * t * (3 - 2 * t)
 
@@ -764,7 +871,7 @@ def shape_at(figure: Figure, beat_index: int, fraction: float) -> Shape:
     count = len(figure.beats)
     current = figure.beats[beat_index % count]
     previous = figure.beats[(beat_index - 1) % count]
-    t = _ease(fraction)
+    t = ease(fraction)
     if t >= 1.0:
         return current
     angles = tuple(a + (b - a) * t for a, b in zip(previous.angles, current.angles, strict=True))
@@ -783,9 +890,12 @@ def shape_at(figure: Figure, beat_index: int, fraction: float) -> Shape:
     return Shape(angles, rests, current.label, support)
 
 
-def picture_of(figure: Figure, shape: Shape, side: Side | None = None) -> Picture:
-    """``shape`` of ``figure``, placed and drawn; mirrored for the left side."""
-    picture = _picture(figure, _place(shape, figure.props, figure.anchor))
+def picture_of(
+    figure: Figure, shape: Shape, side: Side | None = None, pressing: bool = False
+) -> Picture:
+    """``shape`` of ``figure``, placed and drawn; mirrored for the left side. ``pressing``
+    marks the press (see :func:`press_picture`)."""
+    picture = _picture(figure, _place(shape, figure.props, figure.anchor), pressing)
     return picture.mirrored() if side is Side.LEFT else picture
 
 
@@ -795,6 +905,28 @@ def figure_at(
     """The picture ``fraction`` (0-1) of the way through beat ``beat_index`` (see
     :func:`shape_at`), on ``side`` (None for a two-sided pose: drawn as the right side)."""
     return picture_of(figure, shape_at(figure, beat_index, fraction), side)
+
+
+def beat_travel(figure: Figure, samples: int = 4) -> tuple[float, ...]:
+    """For each beat of a flow, how far (× H) the point that moves most travels in it: the
+    length of its path, measured over ``samples`` steps. A painter scales this to pixels to
+    know, without working out a picture, whether a frame can have moved a pixel yet."""
+    count = len(figure.beats)
+    if count < 2:
+        return (0.0,) * count
+    out = []
+    for beat in range(count):
+        placed = [
+            _place(shape_at(figure, beat, k / samples), figure.props, figure.anchor)
+            for k in range(samples + 1)
+        ]
+        out.append(
+            max(
+                sum(math.dist(a[name], b[name]) for a, b in itertools.pairwise(placed))
+                for name in POINT_NAMES
+            )
+        )
+    return tuple(out)
 
 
 def still_picture(figure: Figure, side: Side | None = None) -> Picture:
@@ -807,16 +939,23 @@ def beat_picture(figure: Figure, beat: int, side: Side | None = None) -> Picture
     return picture_of(figure, figure.beats[beat], side)
 
 
+def press_picture(figure: Figure, side: Side | None = None) -> Picture:
+    """The still figure pressing, as in a contract-relax step's press: the same body (a press
+    moves nothing), its pressing limb marked, and with a :class:`Press` an arrow the way the
+    push goes. The release is :func:`still_picture` again."""
+    return picture_of(figure, figure.beats[figure.still], side, pressing=True)
+
+
 def _bounds(picture: Picture) -> Rect:
     xs0, ys0, xs1, ys1 = [], [], [], []
-    for limb in picture.limbs:
-        for stroke in limb.strokes + limb.glows:
-            r = stroke.width / 2
-            for x, y in stroke.points:
-                xs0.append(x - r)
-                xs1.append(x + r)
-                ys0.append(y - r)
-                ys1.append(y + r)
+    strokes = [s for limb in picture.limbs for s in limb.strokes + limb.glows]
+    for stroke in (*strokes, *picture.marks):
+        r = stroke.width / 2
+        for x, y in stroke.points:
+            xs0.append(x - r)
+            xs1.append(x + r)
+            ys0.append(y - r)
+            ys1.append(y + r)
     for prop in picture.props:
         for rect in prop.rects:
             xs0.append(rect[0])
@@ -830,8 +969,10 @@ VIEW_MARGIN: Final = 0.06
 
 
 def _view(figure: Figure) -> Rect:
-    """The box all beats fit in, with a margin, floor included."""
+    """The box all beats (and the press's arrow) fit in, with a margin, floor included."""
     boxes = [_bounds(picture_of(figure, shape)) for shape in figure.beats]
+    if figure.press is not None:
+        boxes.append(_bounds(press_picture(figure)))
     m = VIEW_MARGIN
     return (
         min(b[0] for b in boxes) - m,
@@ -958,6 +1099,32 @@ def _props(top: _Table, beats: int) -> list[PropSpec] | None:
     return out if ok else None
 
 
+PRESS_TOWARD: Final[Mapping[str, int]] = {"flexion": 1, "extension": -1}
+
+
+def _press(top: _Table) -> Press | None:
+    """The ``press`` table: which joint pushes, and toward flexion or extension. None when
+    there is none, or when it is wrong (then each problem is named at its line)."""
+    if "press" not in top.data:
+        return None
+    t = _Table(top.data["press"], ("press",), top.problems, "a press")
+    if not t.ok:
+        return None
+    t.allow("joint", "toward")
+    joint = t.text("joint", required=True, limit=40)
+    if joint is not None and joint not in PRESS_SEGMENTS:
+        hint = _suggest(joint, list(PRESS_SEGMENTS)) or " (see the joints in core/figures.py)"
+        t.problems.add(("press", "joint"), f"unknown joint {joint!r}{hint}")
+        joint = None
+    toward = t.text("toward", required=True, limit=20)
+    if toward is not None and toward not in PRESS_TOWARD:
+        t.problems.add(("press", "toward"), f"must be one of: {', '.join(PRESS_TOWARD)}")
+        toward = None
+    if joint is None or toward is None or not t.clean:
+        return None
+    return Press(joint, PRESS_TOWARD[toward])
+
+
 def _names(top: _Table, key: str, allowed: Sequence[str]) -> tuple[str, ...] | None:
     names = top.texts(key, limit=40) or ()
     for i, name in enumerate(names):
@@ -981,6 +1148,7 @@ def _figure(data: dict[str, Any], problems: _Problems) -> Figure | None:
         "highlight",
         "still",
         "anchor",
+        "press",
     )
     version = top.whole("format", 1, 1_000_000)
     if version is not None and version != FORMAT_VERSION:
@@ -1009,6 +1177,7 @@ def _figure(data: dict[str, Any], problems: _Problems) -> Figure | None:
     anchor = top.text("anchor", limit=40) or ""
     if anchor and anchor not in POINT_NAMES:
         problems.add(("anchor",), f"unknown point {anchor!r}" + _suggest(anchor, POINT_NAMES))
+    press = _press(top)
     if problems.found or name is None or title is None or props is None or not shapes:
         return None
     beats = tuple(s for s in shapes if s is not None)
@@ -1036,7 +1205,17 @@ def _figure(data: dict[str, Any], problems: _Problems) -> Figure | None:
         )
         for shape in beats
     )
-    figure = Figure(name, title, beats, tuple(props), targets, highlight, still, anchor)
+    figure = Figure(
+        name,
+        title,
+        beats,
+        tuple(props),
+        targets,
+        highlight,
+        still,
+        anchor,
+        press=press,
+    )
     for index in range(len(beats)):
         gaps = rest_gaps(figure, index)
         off = {p: g for p, g in gaps.items() if abs(g) > REST_TOLERANCE}

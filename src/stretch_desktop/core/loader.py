@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -760,7 +760,25 @@ def _spoken_cautions(t: _Table, one_sided: bool) -> tuple[SpokenCaution, ...]:
     return tuple(found)
 
 
-def _pose(t: _Table) -> Pose | None:
+def _figure_name(t: _Table, figures: Collection[str] | None) -> str | None:
+    """A pose's ``figure``: a library figure's name. The loader is handed the names it may be
+    (``figures``) and never reads the library; None checks only that it is a name."""
+    name = t.text("figure", limit=64)
+    if name is None:
+        return None
+    path = (*t.path, "figure")
+    if not _ID.fullmatch(name):
+        t.problems.add(path, "must be a figure's name: lower-case letters, digits and dashes")
+        return None
+    if figures is not None and name not in figures:
+        known = sorted(figures)
+        hint = _suggest(name, known) or f" (one of: {', '.join(known)})"
+        t.problems.add(path, f"unknown figure {name!r}{hint}")
+        return None
+    return name
+
+
+def _pose(t: _Table, figures: Collection[str] | None) -> Pose | None:
     t.allow(
         "id",
         "name",
@@ -772,6 +790,7 @@ def _pose(t: _Table) -> Pose | None:
         "one_sided",
         "base",
         "spoken_cautions",
+        "figure",
     )
     pose_id = t.ident("id")
     name = t.text("name", required=True, limit=MAX_NAME)
@@ -785,6 +804,9 @@ def _pose(t: _Table) -> Pose | None:
     spoken_cautions = _spoken_cautions(t, one_sided)
     if pose_id is None or name is None or not instructions or not t.clean:
         return None
+    # Checked last: a wrong figure is reported, but the pose is kept, so its steps do not each
+    # say "no pose" as well (the routine is still refused for the one problem).
+    figure = _figure_name(t, figures)
     return Pose(
         pose_id,
         name,
@@ -796,10 +818,13 @@ def _pose(t: _Table) -> Pose | None:
         one_sided,
         None if base is None else Base(base),
         spoken_cautions,
+        figure,
     )
 
 
-def _routine(data: dict[str, Any], problems: _Problems, origin: str) -> Routine | None:
+def _routine(
+    data: dict[str, Any], problems: _Problems, origin: str, figures: Collection[str] | None
+) -> Routine | None:
     top = _Table(data, (), problems, "a routine")
     top.allow(
         "format",
@@ -825,7 +850,7 @@ def _routine(data: dict[str, Any], problems: _Problems, origin: str) -> Routine 
     cautions = top.texts("cautions") or ()
     poses: dict[str, Pose] = {}
     for path, value in top.tables("poses", MAX_POSES):
-        pose = _pose(_Table(value, path, problems, "a pose"))
+        pose = _pose(_Table(value, path, problems, "a pose"), figures)
         if pose is not None and pose.id in poses:
             problems.add((*path, "id"), f"pose {pose.id!r} is defined twice")
         elif pose is not None:
@@ -887,8 +912,15 @@ def _within_bounds(routine: Routine, problems: _Problems) -> bool:
 _AT_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 
 
-def load_routine(content: str | bytes, file: str) -> Routine:
-    """Validate a routine file's content. ``file`` names it in messages; it is not opened."""
+def load_routine(
+    content: str | bytes, file: str, figures: Collection[str] | None = None
+) -> Routine:
+    """Validate a routine file's content. ``file`` names it in messages; it is not opened.
+
+    ``figures`` are the figure names a pose's ``figure`` key may give (the library's, listed by
+    ``library.builtin_figure_names``): any other is a problem at its line. None checks only
+    that the key is a name (the figures themselves are drawn by the window, not loaded here).
+    """
     if len(content) > MAX_FILE_BYTES:
         raise RoutineError([Problem(file, 1, "file", f"larger than {MAX_FILE_BYTES // 1024} KiB")])
     if isinstance(content, bytes):
@@ -916,7 +948,7 @@ def load_routine(content: str | bytes, file: str) -> Routine:
     except ValueError:  # pragma: no cover - Python's digit limit; the shape check stays below it
         raise RoutineError([Problem(file, 1, "syntax", "a number too long to read")]) from None
     problems = _Problems(file, _Lines(text, masked))
-    routine = _routine(data, problems, origin=file)
+    routine = _routine(data, problems, origin=file, figures=figures)
     if routine is None:
         if not problems.found:  # pragma: no cover - every None path reports first
             problems.add((), "could not be read")

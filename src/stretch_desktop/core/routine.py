@@ -73,6 +73,8 @@ class Pose:
     """A pose as a person learns it: what to call it, how to do it, what to watch for.
 
     ``base`` is what the pose rests on (None: unknown, so no change of level is ever assumed).
+    ``figure`` names the library figure the pose shows (``figure = "lizard"``); None shows the
+    figure named like the pose's id, if the library has one, and otherwise no figure at all.
     """
 
     id: str
@@ -85,6 +87,7 @@ class Pose:
     one_sided: bool = False
     base: Base | None = None
     spoken_cautions: tuple[SpokenCaution, ...] = ()
+    figure: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,15 +2,18 @@
 
 The picture is worked out by the pure core (``core/figures``); this module only paints it. The
 widget repaints when its picture changes and not otherwise, so a hold costs nothing after its
-first frame, and a flow costs a paint only when some point has moved a pixel. Colours come from the
-widget's palette, so a light and a dark desktop both read; the offscreen renderer takes a
-palette too (``light_palette``/``dark_palette`` when there is no desktop to ask).
+first frame, and a flow costs a paint only when some point has moved a pixel (and works a
+picture out only when one can have). Colours come from the widget's palette, so a light and a
+dark desktop both read; the offscreen renderer takes a palette too (``light_palette``/
+``dark_palette`` when there is no desktop to ask). Small figures (a list's rows, "Up next",
+the routine preview) are pixmaps drawn once per figure, side, size and colours
+(:func:`figure_pixmap`), so painting a list costs a copy per row.
 """
 
 from __future__ import annotations
 
 import functools
-import math
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -25,6 +28,7 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPalette,
     QPen,
+    QPixmap,
     QPolygonF,
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -33,9 +37,12 @@ from stretch_desktop.core.figures import (
     Figure,
     Picture,
     Stroke,
+    beat_travel,
+    ease,
     figure_at,
     figure_name_for,
     load_figures,
+    press_picture,
     still_picture,
 )
 from stretch_desktop.core.routine import Pose, Side
@@ -44,10 +51,17 @@ OUTLINE = 0.022
 """The gap (× H) drawn in the background colour around each limb, so a near arm in front of
 the trunk or a near leg across the far one stays readable in one colour."""
 FLOOR_WIDTH = 0.008
-MIN_MOVE_PX = 1.0
-"""A flow's new frame is painted only once some point has moved this far on screen: at the
-slow ends of an eased beat many ticks move the figure by less than a pixel, and each paint of
-a large figure costs about 2-4 ms (measured offscreen at 400-600 px)."""
+MIN_MOVE_PX = 2.0
+"""A flow's new frame is worked out and painted only once the point that moves most can have
+moved this far on screen. Working a picture out costs about 0.25 ms and painting a large one
+1.7-3 ms (measured offscreen at 380-450 px; antialiased filling is most of it), so the paint
+rate is what a flow costs: in the window at 1280x800, 1 px steps gave 9-10 paints a second
+(2.6-3.4 % of a core), 2 px steps half that. Two pixels (about half a millimetre) are too
+small a step to see as a jump from the mat, and the flows here are slow."""
+PRESS_HALO = 0.045
+"""How far (× H) the halo of a pressing limb reaches beyond its flesh."""
+ICON_CACHE_SIZE = 256
+"""Small figures kept drawn: a session's rows at two sizes and palettes fit many times over."""
 
 
 @functools.cache
@@ -67,7 +81,7 @@ def builtin_figures() -> Mapping[str, Figure]:
 def figure_for_pose(pose: Pose) -> Figure | None:
     """The library figure a routine's pose shows (its ``figure`` key, else its id), or None
     for a pose the library has no figure for (a user's own pose): show nothing then."""
-    return builtin_figures().get(figure_name_for(pose.id, getattr(pose, "figure", None)))
+    return builtin_figures().get(figure_name_for(pose.id, pose.figure))
 
 
 def _blend(below: QColor, above: QColor, amount: float) -> QColor:
@@ -87,6 +101,7 @@ class FigureColours:
     highlight: QColor
     far_highlight: QColor
     glow: QColor
+    press: QColor
     prop: QColor
     prop_edge: QColor
     mat: QColor
@@ -108,6 +123,7 @@ def figure_colours(palette: QPalette) -> FigureColours:
         highlight=accent if not dark else _blend(accent, QColor("white"), 0.15),
         far_highlight=_blend(background, accent, 0.55),
         glow=_blend(background, warm, 0.55 if dark else 0.5),
+        press=_blend(background, accent, 0.45 if dark else 0.35),
         prop=_blend(background, text, 0.12),
         prop_edge=_blend(background, text, 0.45),
         mat=_blend(background, accent, 0.4),
@@ -198,13 +214,20 @@ def paint_picture(
             colour = colours.far_highlight if far else colours.highlight
         else:
             colour = colours.far if far else colours.body
+        if limb.pressing:  # a halo of effort around the limb (its target area stays on it)
+            for stroke in limb.strokes:
+                _draw_stroke(painter, stroke, colours.press, OUTLINE + 2 * PRESS_HALO)
         for glow in limb.glows:
             _draw_stroke(painter, glow, colours.glow, 0.0)
-        if not far:  # nothing of the body lies behind the far limbs: no gap to draw
+        if not far or limb.pressing:  # nothing lies behind the far limbs: no gap to draw
             for stroke in limb.strokes:
                 _draw_stroke(painter, stroke, colours.background, OUTLINE)
         for stroke in limb.strokes:
             _draw_stroke(painter, stroke, colour, 0.0)
+    for mark in picture.marks:
+        _draw_stroke(painter, mark, colours.background, OUTLINE)
+    for mark in picture.marks:
+        _draw_stroke(painter, mark, colours.highlight, 0.0)
     painter.restore()
 
 
@@ -220,16 +243,73 @@ def render_picture(picture: Picture, size: QSize, palette: QPalette | None = Non
     return image
 
 
+def _colour_key(palette: QPalette) -> tuple[int, int, int]:
+    """What of a palette a figure is drawn from (see :func:`figure_colours`)."""
+    roles = (
+        QPalette.ColorRole.Window,
+        QPalette.ColorRole.WindowText,
+        QPalette.ColorRole.Highlight,
+    )
+    return (
+        palette.color(roles[0]).rgba(),
+        palette.color(roles[1]).rgba(),
+        palette.color(roles[2]).rgba(),
+    )
+
+
+def on_base(palette: QPalette) -> QPalette:
+    """``palette`` for a figure drawn inside a list or a text view: on their base colour, in
+    their text colour, not the window's, so the figure sits on its row like the words do."""
+    inside = QPalette(palette)
+    inside.setColor(QPalette.ColorRole.Window, palette.color(QPalette.ColorRole.Base))
+    inside.setColor(QPalette.ColorRole.WindowText, palette.color(QPalette.ColorRole.Text))
+    return inside
+
+
+_icons: OrderedDict[tuple[object, ...], tuple[Figure, QPixmap]] = OrderedDict()
+
+
+def figure_pixmap(
+    figure: Figure,
+    side: Side | None,
+    size: QSize,
+    palette: QPalette,
+    ratio: float = 1.0,
+) -> QPixmap:
+    """``figure``'s still picture on ``side`` as a pixmap of ``size`` (logical pixels, at
+    device pixel ratio ``ratio``), drawn on the palette's window colour. Drawn once per figure,
+    side, size, ratio and colours and then reused, so a list painting its rows, "Up next" and
+    the routine preview cost a copy each, not a drawing."""
+    key = (figure.name, side, size.width(), size.height(), round(ratio * 100), _colour_key(palette))
+    hit = _icons.get(key)
+    if hit is not None and hit[0] is figure:
+        _icons.move_to_end(key)
+        return hit[1]
+    device = QSize(max(1, round(size.width() * ratio)), max(1, round(size.height() * ratio)))
+    pixmap = QPixmap.fromImage(render_picture(still_picture(figure, side), device, palette))
+    pixmap.setDevicePixelRatio(ratio)
+    _icons[key] = (figure, pixmap)
+    while len(_icons) > ICON_CACHE_SIZE:
+        _icons.popitem(last=False)
+    return pixmap
+
+
+def figure_pixmaps_cached() -> int:
+    """How many small figures are drawn and kept (for tests: a repaint draws none anew)."""
+    return len(_icons)
+
+
 class FigureWidget(QWidget):
     """A pose figure that paints what it is given: a figure on a side, and for a flow the
     moment of its beat. It keeps no time and knows no session.
 
-    ``set_figure(figure, side)`` shows the still shape (a hold, a rest, a pose list's row);
+    ``set_figure(figure, side)`` shows the still shape (a hold, a rest);
     ``set_frame(beat, fraction)`` moves a flow, fed from ``timeline.beat_at(phase, elapsed)``
     (its ``beat`` and ``fraction``); ``set_frame(0, 0.0)`` shows where a flow's first beat
-    starts, for its lead-in. With reduced motion the figure stays on its still shape. Each
-    setter repaints only if the picture it makes differs, so calling them on every tick is
-    cheap.
+    starts, for its lead-in; ``set_pressing(True)`` shows a contract-relax press, ``False`` its
+    release. With reduced motion the figure stays on its still shape. Each setter repaints
+    only if the picture it makes differs, and ``set_frame`` works a picture out only once a
+    pixel's movement is possible, so calling them on every tick is cheap.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -238,6 +318,10 @@ class FigureWidget(QWidget):
         self._side: Side | None = None
         self._picture: Picture | None = None
         self._reduced_motion = False
+        self._pressing = False
+        self._travel: tuple[float, ...] = ()
+        self._frame: tuple[int, float] | None = None
+        """The beat and eased fraction of the flow's picture on show (None: not a frame)."""
         self._colours: tuple[int, FigureColours] | None = None
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setMinimumSize(48, 48)
@@ -257,9 +341,16 @@ class FigureWidget(QWidget):
         """What is painted now (None: nothing, the background only)."""
         return self._picture
 
+    @property
+    def pressing(self) -> bool:
+        return self._pressing
+
     def set_figure(self, figure: Figure | None, side: Side | None = None) -> None:
         """Show ``figure`` (None: nothing) on ``side`` (None for a two-sided pose), still."""
+        if figure is not self._figure:
+            self._travel = beat_travel(figure) if figure is not None else ()
         self._figure, self._side = figure, side
+        self._pressing, self._frame = False, None
         title = figure.title if figure is not None else ""
         if side is not None and title:
             title += f", {side.value} side"
@@ -268,37 +359,56 @@ class FigureWidget(QWidget):
 
     def set_frame(self, beat_index: int, fraction: float) -> None:
         """A flow ``fraction`` (0-1) of the way through beat ``beat_index``: the body moves
-        from the previous beat's keyframe to this one's. Still figures and reduced motion
-        ignore it."""
+        from the previous beat's keyframe to this one's. Still figures, a press and reduced
+        motion ignore it."""
         figure = self._figure
-        if figure is None or not figure.flow or self._reduced_motion:
+        if figure is None or not figure.flow or self._reduced_motion or self._pressing:
             return
-        picture = figure_at(figure, beat_index, fraction, self._side)
-        if 0.0 < fraction < 1.0 and self._moved_px(picture) < MIN_MOVE_PX:
-            return  # not a visible step yet: a paint costs milliseconds, a skipped one nothing
-        self._show(picture)
+        beat = beat_index % len(figure.beats)
+        eased = ease(fraction)
+        shown = self._frame
+        # The beat's path, scaled to the screen: while no point can have moved a pixel yet,
+        # neither a picture nor a paint is worth its milliseconds.
+        if shown == (beat, eased):
+            return  # the frame on show (a flow's lead-in asks for its start on every tick)
+        if (
+            shown is not None
+            and shown[0] == beat
+            and 0.0 < fraction < 1.0
+            and abs(eased - shown[1]) * self._travel[beat] * self._scale_px() < MIN_MOVE_PX
+        ):
+            return
+        self._frame = (beat, eased)
+        self._show(figure_at(figure, beat, fraction, self._side))
 
-    def _moved_px(self, picture: Picture) -> float:
-        """How far, in device pixels, the point that moves most would move on screen."""
-        old = self._picture
-        if old is None or len(old.points) != len(picture.points):
-            return math.inf
-        x0, y0, x1, y1 = picture.view
+    def _scale_px(self) -> float:
+        """Device pixels per unit of the figure (its height H) as painted now."""
+        figure = self._figure
+        if figure is None:
+            return 0.0
+        x0, y0, x1, y1 = figure.view
         scale = min(self.width() / (x1 - x0), self.height() / (y1 - y0))
-        scale *= self.devicePixelRatioF()
-        most = max(
-            max(abs(a[0] - b[0]), abs(a[1] - b[1]))
-            for (_, a), (_, b) in zip(old.points, picture.points, strict=True)
-        )
-        return most * scale
+        return scale * self.devicePixelRatioF()
+
+    def set_pressing(self, pressing: bool) -> None:
+        """A contract-relax press (True) or its release (False). The body does not move in an
+        isometric press: the pressing limb is marked, with an arrow the way it pushes."""
+        if pressing == self._pressing:
+            return
+        self._pressing, self._frame = pressing, None
+        figure = self._figure
+        if figure is not None:
+            side = self._side
+            self._show(press_picture(figure, side) if pressing else still_picture(figure, side))
 
     def set_reduced_motion(self, reduced: bool) -> None:
         """With reduced motion the figure keeps its still shape; a flow stops where it is
-        and returns to that shape."""
+        and returns to that shape. (A press is still shown: it is a state, not a movement.)"""
         if reduced == self._reduced_motion:
             return
         self._reduced_motion = reduced
-        if reduced and self._figure is not None:
+        if reduced and self._figure is not None and not self._pressing:
+            self._frame = None
             self._show(still_picture(self._figure, self._side))
 
     def _show(self, picture: Picture | None) -> None:

@@ -1,19 +1,40 @@
-"""The pose list: every pose and side of the session, its length, and how it went."""
+"""The pose list: every pose and side of the session, its figure, its length, and how it went.
+
+Each row shows its pose's figure small, on the row's side (mirrored for the left). The figures
+are pixmaps drawn once (``figure_widget.figure_pixmap``), so painting a row stays a few copies
+and a line of text however often the list repaints.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QRect, Qt
+from collections.abc import Sequence
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+)
 from PySide6.QtGui import QFont, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from stretch_desktop.core.events import StepOutcome
+from stretch_desktop.core.figures import Figure
 from stretch_desktop.core.timeline import Timeline
+from stretch_desktop.ui.figure_widget import figure_pixmap, on_base
 from stretch_desktop.ui.presenter import length_text, outcome_mark, step_label
 
 OUTCOME_ROLE = Qt.ItemDataRole.UserRole + 1
 CURRENT_ROLE = Qt.ItemDataRole.UserRole + 2
 REST_ROLE = Qt.ItemDataRole.UserRole + 3
 LENGTH_ROLE = Qt.ItemDataRole.UserRole + 4
+FIGURE_ROLE = Qt.ItemDataRole.UserRole + 5
+"""The row's figure and side, ``(Figure, Side | None)``, or None for a pose with no figure."""
+ICON_ASPECT = 1.5
+"""A row's figure is this much wider than high: most poses are wider than tall (a lunge, a
+dog), the tall ones (standing) still read at this width."""
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -22,12 +43,15 @@ class PoseListModel(QAbstractListModel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._timeline: Timeline | None = None
+        self._figures: tuple[Figure | None, ...] = ()
         self._outcomes: tuple[StepOutcome | None, ...] = ()
         self._current = -1
 
-    def set_timeline(self, timeline: Timeline) -> None:
+    def set_timeline(self, timeline: Timeline, figures: Sequence[Figure | None] = ()) -> None:
+        """Show ``timeline``'s steps; ``figures`` holds each step's figure (None: none)."""
         self.beginResetModel()
         self._timeline = timeline
+        self._figures = tuple(figures)
         self._outcomes = (None,) * len(timeline.steps)
         self._current = -1
         self.endResetModel()
@@ -47,6 +71,11 @@ class PoseListModel(QAbstractListModel):
     @property
     def current(self) -> int:
         return self._current
+
+    @property
+    def has_figures(self) -> bool:
+        """Whether any row has a figure (if none has, the rows keep their text's room)."""
+        return any(figure is not None for figure in self._figures)
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() or self._timeline is None else len(self._timeline.steps)
@@ -72,11 +101,15 @@ class PoseListModel(QAbstractListModel):
             return step.is_rest
         if role == LENGTH_ROLE:
             return length_text(step.duration_ms)
+        if role == FIGURE_ROLE:
+            figure = self._figures[index.row()] if index.row() < len(self._figures) else None
+            return None if figure is None else (figure, step.side)
         return None
 
 
 class PoseListDelegate(QStyledItemDelegate):
-    """A row: status mark, pose and side, length on the right; rests in italics, done ones dim."""
+    """A row: status mark, the pose's figure, pose and side, length on the right; rests in
+    italics, done ones dim."""
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
         current = bool(index.data(CURRENT_ROLE))
@@ -112,6 +145,10 @@ class PoseListDelegate(QStyledItemDelegate):
         length_width = painter.fontMetrics().horizontalAdvance(length) + pad
         painter.drawText(inner, int(align | Qt.AlignmentFlag.AlignRight), length)
         text_rect = inner.adjusted(mark_width + pad, 0, -length_width, 0)
+        if getattr(index.model(), "has_figures", False):
+            dim = outcome is not None and not current
+            self._paint_figure(painter, index, text_rect, palette, dim)
+            text_rect.setLeft(text_rect.left() + self._icon_size(rect).width() + pad)
         text = painter.fontMetrics().elidedText(
             str(index.data(Qt.ItemDataRole.DisplayRole)),
             Qt.TextElideMode.ElideRight,
@@ -119,6 +156,27 @@ class PoseListDelegate(QStyledItemDelegate):
         )
         painter.drawText(text_rect, int(align | Qt.AlignmentFlag.AlignLeft), text)
         painter.restore()
+
+    @staticmethod
+    def _icon_size(row: QRect) -> QSize:
+        high = row.height() - 2 * max(2, row.height() // 14)
+        return QSize(round(high * ICON_ASPECT), high)
+
+    def _paint_figure(
+        self, painter: QPainter, index: _Index, at: QRect, palette: QPalette, dim: bool
+    ) -> None:
+        """The row's figure, at the start of ``at`` (a done row's dimmed like its text)."""
+        shown = index.data(FIGURE_ROLE)
+        size = self._icon_size(at)
+        if shown is None or size.height() < 12:
+            return
+        figure, side = shown
+        ratio = painter.device().devicePixelRatioF()
+        pixmap = figure_pixmap(figure, side, size, on_base(palette), ratio)
+        if dim:
+            painter.setOpacity(0.55)
+        painter.drawPixmap(at.left(), at.top() + (at.height() - size.height()) // 2, pixmap)
+        painter.setOpacity(1.0)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: _Index):  # type: ignore[no-untyped-def]  # noqa: ANN201
         hint = super().sizeHint(option, index)

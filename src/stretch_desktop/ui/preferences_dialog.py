@@ -91,7 +91,9 @@ class PreferencesDialog(QDialog):
             self.breath_cues.addItem(label, value)
         self.breath_cues.setCurrentIndex(list(_BREATH_CUES).index(pacing.breath_cues))
         self.breath_cues.setAccessibleName("Spoken breath cues")
-        self.reduced_motion = QCheckBox("Reduce motion (the pacer fills instead of growing)")
+        self.reduced_motion = QCheckBox(
+            "Reduce motion (the pacer fills instead of growing; the pose figure stays still)"
+        )
         self.reduced_motion.setChecked(prefs.reduced_motion)
         self._muted = prefs.muted
         self.engine = QComboBox()

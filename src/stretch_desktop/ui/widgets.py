@@ -121,6 +121,11 @@ def tone_colour(tone: str, palette: QPalette) -> QColor:
     return accent
 
 
+_TEXT_ROOM = 0.96
+"""The share of the pacer's width its words may take."""
+_SMALLEST_PX = 9
+
+
 class PacerWidget(QWidget):
     """A circle that grows on the inhale and shrinks on the exhale, with words inside.
 
@@ -192,6 +197,17 @@ class PacerWidget(QWidget):
             self._font_side = side
             self._texts.clear()
         return self._font_cache
+
+    def fitted(self, text: str, font: QFont, room: float) -> tuple[QStaticText, QFont]:
+        """``text`` laid out in ``font``, or in a smaller size if it would be wider than ``room``:
+        a flow's beat words ("Round down, hands on the box") must never run off both sides."""
+        static = self._static(text, font)
+        width = static.size().width()
+        if width <= room or font.pixelSize() <= _SMALLEST_PX:
+            return static, font
+        smaller = QFont(font)
+        smaller.setPixelSize(max(_SMALLEST_PX, int(font.pixelSize() * room / width)))
+        return self._static(text, smaller), smaller
 
     def _static(self, text: str, font: QFont) -> QStaticText:
         """Laid out once per text: the words change a few times a breath, the frame 60 times a
@@ -276,7 +292,7 @@ class PacerWidget(QWidget):
         ):
             if not text:
                 continue
-            static = self._static(text, font)
+            static, font = self.fitted(text, font, self.width() * _TEXT_ROOM)
             size = static.size()
             painter.setFont(font)
             painter.drawStaticText(

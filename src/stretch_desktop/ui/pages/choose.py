@@ -3,6 +3,10 @@
 Selecting a routine starts rendering its cues in the background (Start may follow at once); a
 line beside Start says how far it has come ("Preparing the voice… 12 of 40") until it is done.
 Importing a routine file happens here too: it is a change to this page's list.
+
+The preview lists the routine's poses with their figures, small, each on its side. This page is
+the first one painted, so it reads the figure library only after its first paint (the preview
+shows the words first and gains its pictures a moment later): start-up is not kept waiting.
 """
 
 from __future__ import annotations
@@ -12,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -29,16 +33,35 @@ from PySide6.QtWidgets import (
 
 from stretch_desktop.core.loader import RoutineError
 from stretch_desktop.core.routine import Routine
-from stretch_desktop.core.timeline import compile_routine, measure
+from stretch_desktop.core.timeline import Timeline, compile_routine, measure
 from stretch_desktop.library import import_routine as add_to_library
 from stretch_desktop.speech.voice import VoiceSettings
 from stretch_desktop.ui.dialogs import Dialogs
+from stretch_desktop.ui.figure_widget import figure_for_pose, figure_pixmap, on_base
 from stretch_desktop.ui.pages.common import MARGIN, bullets, button, scale_fonts
 from stretch_desktop.ui.preferences import LivePreferences
 from stretch_desktop.ui.presenter import length_text, step_detail, step_label
 from stretch_desktop.ui.session_controller import SessionController
 from stretch_desktop.ui.settings import UiPreferences
 from stretch_desktop.ui.voice import VoiceSwitch
+
+FIGURE_SCHEME = "figure"
+"""The preview's pictures are named ``figure:NAME/SIDE`` and drawn by the page, not read."""
+
+
+class FigurePreview(QTextBrowser):
+    """The routine preview: rich text whose ``figure:`` images are pixmaps the page hands it
+    (``images``), drawn once each by ``figure_pixmap``; nothing is read from a file or a URL."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.images: dict[str, QPixmap] = {}
+
+    def loadResource(self, kind: int, name: QUrl | str) -> object:
+        url = QUrl(name)
+        if url.scheme() == FIGURE_SCHEME:
+            return self.images.get(url.toString())
+        return super().loadResource(kind, name)
 
 
 class ChoosePage(QWidget):
@@ -62,6 +85,10 @@ class ChoosePage(QWidget):
         self._dialogs = dialogs
         self._show_message = show_message
         self._voice = voice
+        self._figures_ready = False
+        """Whether the figure library may be read: from just after this page's first paint."""
+        self._previewed: tuple[Routine, Timeline] | None = None
+        self._icon = QSize(66, 44)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
         self.heading = QLabel("Choose a routine")
@@ -75,9 +102,10 @@ class ChoosePage(QWidget):
         self._fill_routine_list()
         self.routine_list.currentRowChanged.connect(self._show_preview)
         self.routine_list.itemActivated.connect(lambda _item: self.start_selected())
-        self.preview = QTextBrowser()
+        self.preview = FigurePreview()
         self.preview.setAccessibleName("Routine preview")
         self.preview.setOpenExternalLinks(False)
+        self.preview.viewport().installEventFilter(self)  # its first paint lets figures in
         split.addWidget(self.routine_list)
         split.addWidget(self.preview)
         split.setSizes([380, 520])
@@ -145,6 +173,26 @@ class ChoosePage(QWidget):
         ]
         buttons = [(b, 1.05, False) for b in self._buttons()]
         scale_fonts(base, [*heading, *body, *buttons])
+        high = round(base * 2.2)  # two lines of the list: a figure beside its words
+        self._icon = QSize(round(high * 1.5), high)
+        self._render_preview()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and not self._figures_ready:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._let_figures_in)  # right after this paint is on screen
+        return False
+
+    def _let_figures_in(self) -> None:
+        """After the first paint: the preview gains its figures (the library is read now)."""
+        self._figures_ready = True
+        self._render_preview()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:  # a light or dark desktop: redraw them
+            # Once the preview has its new colours too (it is told after this page).
+            QTimer.singleShot(0, self._render_preview)
+        super().changeEvent(event)
 
     def _on_preparing(self, progress: tuple[int, int] | None) -> None:
         """Rendering is under way (or done: the line goes); Start works either way."""
@@ -198,27 +246,68 @@ class ChoosePage(QWidget):
 
     def _show_preview(self, row: int) -> None:
         if not 0 <= row < len(self.routines):
+            self._previewed = None
             self.preview.clear()
             return
         routine = self.routines[row]
         timeline = compile_routine(routine, self._preferences.current.pacing)
         self._controller.prepare(timeline)  # render its cues now: Start may follow
+        self._previewed = (routine, timeline)
+        self._render_preview()
+
+    def _figure_images(self, timeline: Timeline) -> list[str]:
+        """Each step's figure as an ``<img>`` (empty for a pose without one), its pixmap handed
+        to the preview; none before the page's first paint."""
+        if not self._figures_ready:
+            return [""] * len(timeline.steps)
+        images: dict[str, QPixmap] = {}
+        out = []
+        palette = on_base(self.preview.palette())
+        ratio = self.devicePixelRatioF()
+        size = self._icon
+        for step in timeline.steps:
+            figure = figure_for_pose(step.pose)
+            if figure is None:
+                out.append("")
+                continue
+            side = step.side.value if step.side else "both"
+            name = f"{FIGURE_SCHEME}:{figure.name}/{side}"
+            if name not in images:
+                images[name] = figure_pixmap(figure, step.side, size, palette, ratio)
+            out.append(
+                f'<img src="{html.escape(name)}" width="{size.width()}" '
+                f'height="{size.height()}" alt="{html.escape(figure.title)}">'
+            )
+        self.preview.images = images
+        return out
+
+    def _render_preview(self) -> None:
+        """The preview's text, and once the figures may be read, each step's figure."""
+        if self._previewed is None:
+            return
+        routine, timeline = self._previewed
+        figures = self._figure_images(timeline)
         steps = "".join(
-            f"<li>{html.escape(step_label(s))} — {html.escape(step_detail(s))}"
-            f"{' <i>(rest)</i>' if s.is_rest else ''}</li>"
-            for s in timeline.steps
+            f"<tr><td>{figure}</td><td valign='middle'>{number}. "
+            f"{html.escape(step_label(s))} — {html.escape(step_detail(s))}"
+            f"{' <i>(rest)</i>' if s.is_rest else ''}</td></tr>"
+            for number, (s, figure) in enumerate(zip(timeline.steps, figures, strict=True), 1)
         )
         cautions = (
             f"<h3>Take care</h3><ul>{bullets(routine.cautions)}</ul>" if routine.cautions else ""
         )
         equipment = ", ".join(routine.equipment) or "none"
+        scroll = self.preview.verticalScrollBar().value()
+        # Drop the document's copies of the last routine's pictures: the new ones are asked for.
+        self.preview.document().clear()
         self.preview.setHtml(
             f"<h2>{html.escape(routine.title)}</h2>"
             f"<p>{html.escape(routine.description)}</p>"
             f"<p><b>{length_text(timeline.total_ms)}</b> · equipment: {html.escape(equipment)}<br>"
             f"Source: <i>{html.escape(routine.source)}</i></p>"
-            f"<h3>Poses</h3><ol>{steps}</ol>{cautions}"
+            f"<h3>Poses</h3><table cellspacing='2'>{steps}</table>{cautions}"
         )
+        self.preview.verticalScrollBar().setValue(scroll)
 
     # --- preferences ----------------------------------------------------------------------------
 

@@ -1,9 +1,18 @@
 """The session page: what to do now, read from two metres.
 
-The current pose's name, the breath pacer and the countdown take most of the page; the pose list
-and the pose's instructions share a column beside them, the instructions always whole (nobody on
-a mat scrolls). Everything with text that changes (caption, pause notice, "Up next", the voice)
-keeps a fixed height, so nothing moves when a line gets shorter, and the play button keeps one
+The current pose's name, its figure, the breath pacer and the countdown take most of the page:
+the figure large (the shape to make, the working side mirrored), the pacer above the countdown
+beside it. The pose list (each row with its figure, small) and the pose's instructions, which
+are read up close, share a narrower column; the instructions always whole (nobody on a mat
+scrolls). "Up next" shows the next pose's figure too.
+
+The figure moves with the engine's beat in a flow, shows each press of a contract-relax step,
+and stays still in a hold and a rest: the pacer beside it already breathes, and a figure that
+breathed too would only repeat it, at the cost of repaints through the longest part of every
+session. The figures load with the first routine (never before the window's first paint).
+
+Everything with text that changes (caption, pause notice, "Up next", the voice) keeps a fixed
+height, so nothing moves when a line gets shorter, and the play button keeps one
 width for Start, Pause and Resume.
 
 It paints what the controller reports and forwards what the person does; the session's logic
@@ -15,11 +24,13 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QBoxLayout,
     QFrame,
     QHBoxLayout,
+    QLabel,
     QListView,
     QProgressBar,
     QPushButton,
@@ -29,8 +40,10 @@ from PySide6.QtWidgets import (
 )
 
 from stretch_desktop.core.engine import Snapshot, State
-from stretch_desktop.core.timeline import Timeline
+from stretch_desktop.core.figures import Figure
+from stretch_desktop.core.timeline import PhaseKind, StepKind, Timeline, beat_at
 from stretch_desktop.ui.dialogs import Dialogs
+from stretch_desktop.ui.figure_widget import FigureWidget, figure_for_pose, figure_pixmap
 from stretch_desktop.ui.pages.common import MARGIN, bullets, button, scale_fonts
 from stretch_desktop.ui.pose_list_model import PoseListDelegate, PoseListModel
 from stretch_desktop.ui.preferences import LivePreferences
@@ -67,6 +80,9 @@ class SessionPage(QWidget):
         self._preferences = preferences
         self._dialogs = dialogs
         self._timeline: Timeline | None = None
+        self._figures: tuple[Figure | None, ...] = ()
+        """Each step's figure (None: its pose has none), looked up when a routine loads."""
+        self._next_icon = QSize(72, 48)
         self._shown_step = -1
         self._last_moment: tuple[object, ...] | None = None
         self._voice_status = controller.speaker.status
@@ -105,7 +121,7 @@ class SessionPage(QWidget):
         self.details.setTextFormat(Qt.TextFormat.RichText)
         self.details.setAccessibleName("How to do this pose")
         side.addWidget(self.details, 2)
-        top.addLayout(side, 5)
+        top.addLayout(side, 9)
 
         body = QVBoxLayout()
         self.pose_name = FitText(bold=True, max_height_ratio=0.8, minimum_height=40)
@@ -113,20 +129,31 @@ class SessionPage(QWidget):
         self.pose_meta.setObjectName("meta")
         body.addWidget(self.pose_name, 2)
         body.addWidget(self.pose_meta)
+        # The figure as large as the page allows; the pacer above the countdown beside it.
         big = QHBoxLayout()
+        self.figure = FigureWidget()
+        big.addWidget(self.figure, 5)
+        gauges = self._gauges = QVBoxLayout()
         self.pacer = PacerWidget()
-        self.countdown = FitText(bold=True, max_height_ratio=0.75, minimum_height=80)
+        # Digits have no descenders: they may fill more of their box than words do.
+        self.countdown = FitText(bold=True, max_height_ratio=0.9, minimum_height=80)
         self.countdown.setAccessibleName("Time left in this phase")
-        big.addWidget(self.pacer, 3)
-        big.addWidget(self.countdown, 2)
-        body.addLayout(big, 7)
+        gauges.addWidget(self.pacer, 1)
+        gauges.addWidget(self.countdown, 1)
+        big.addLayout(gauges, 3)
+        body.addLayout(big, 13)
         self.pause_label = FitLabel(lines=2)
         self.pause_label.setObjectName("pause")
         body.addWidget(self.pause_label)
+        next_row = QHBoxLayout()
+        self.next_figure = QLabel()
+        self.next_figure.setAccessibleName("Next pose's figure")
         self.up_next = FitLabel(lines=1)
         self.up_next.setObjectName("meta")
-        body.addWidget(self.up_next)
-        top.addLayout(body, 6)
+        next_row.addWidget(self.next_figure)
+        next_row.addWidget(self.up_next, 1)
+        body.addLayout(next_row)
+        top.addLayout(body, 13)
         outer.addLayout(top, 1)
 
         line = QFrame()
@@ -212,6 +239,10 @@ class SessionPage(QWidget):
             label.set_preferred_px(round(base * scale), bold)
         buttons = self.findChildren(QPushButton)
         scale_fonts(base, [(self.pose_list, 1.1, False), *((b, 1.05, False) for b in buttons)])
+        high = round(base * 1.1 * 2.4)  # two lines of "Up next": the figure beside it reads
+        self._next_icon = QSize(round(high * 1.5), high)
+        self.next_figure.setFixedSize(self._next_icon)
+        self._show_next_figure()
         self._keep_width(self.play_button, tuple(_PLAY_LABELS.values()))
         self._keep_width(self.mute_button, ("Mute", "Unmute"))
 
@@ -244,7 +275,19 @@ class SessionPage(QWidget):
         self._timeline = timeline
         self._shown_step = -1
         self._last_moment = None
-        self.pose_model.set_timeline(timeline)
+        # The figure library is read here, with the first routine (about 40 ms, once): a
+        # routine is loaded by a person or after the first paint, never before it.
+        self._figures = tuple(figure_for_pose(step.pose) for step in timeline.steps)
+        # A routine without any figure gives their room to the pacer and the countdown, side by
+        # side; one with some keeps the place empty for a pose without one, so nothing jumps
+        # between poses.
+        drawn = any(figure is not None for figure in self._figures)
+        self.figure.setVisible(drawn)
+        self.next_figure.setVisible(drawn)
+        direction = QBoxLayout.Direction
+        self._gauges.setDirection(direction.TopToBottom if drawn else direction.LeftToRight)
+        self.figure.set_figure(None)
+        self.pose_model.set_timeline(timeline, self._figures)
         self.progress.setRange(0, max(1, timeline.total_ms // 1000))
         self.caption.setText("")
         self.pause_label.setText("")
@@ -264,7 +307,11 @@ class SessionPage(QWidget):
         if timeline is None or not self._on_screen():
             return
         self.pacer.set_view(pacer_view(snapshot, timeline.pacing))
-        # Sixty times a second only the pacer moves; words and numbers change far less often.
+        if snapshot.step.index != self._shown_step:  # the step changed while off screen
+            self._show_step(snapshot)
+        self._move_figure(snapshot)
+        # Sixty times a second only the pacer (and a flow's figure) moves; words and numbers
+        # change far less often.
         # Four updates a second keep every number within 250 ms of the truth.
         moment = (
             snapshot.elapsed_ms // 250,
@@ -275,8 +322,6 @@ class SessionPage(QWidget):
         if moment == self._last_moment:
             return
         self._last_moment = moment
-        if snapshot.step.index != self._shown_step:  # the step changed while off screen
-            self._show_step(snapshot)
         self.pose_model.set_progress(snapshot.step.index, snapshot.outcomes)
         self.countdown.set_text(countdown_text(snapshot.phase_remaining_ms))
         seconds = snapshot.elapsed_ms // 1000
@@ -290,6 +335,8 @@ class SessionPage(QWidget):
             return
         step, pose = snapshot.step, snapshot.step.pose
         self._shown_step = step.index
+        self.figure.set_figure(self._figure_of(step.index), step.side)
+        self._show_next_figure()
         self.pose_name.set_text(pose.name)
         side = f"{step.side.value.capitalize()} side · " if step.side else ""
         kind = "Rest · " if step.is_rest else ""
@@ -309,6 +356,44 @@ class SessionPage(QWidget):
         self.pose_list.scrollTo(
             self.pose_model.index(step.index), QAbstractItemView.ScrollHint.PositionAtCenter
         )
+
+    def _figure_of(self, step: int) -> Figure | None:
+        return self._figures[step] if 0 <= step < len(self._figures) else None
+
+    def _move_figure(self, snapshot: Snapshot) -> None:
+        """The figure at this moment: a flow's body where the beat has it (where its first beat
+        starts, in its lead-in), a press marked while it lasts. Called on every update: the
+        widget works out a picture only when it can have moved a pixel."""
+        phase = snapshot.phase
+        if phase.kind is PhaseKind.FLOW:
+            beat = beat_at(phase, snapshot.elapsed_ms)
+            self.figure.set_frame(beat.beat, beat.fraction)
+        elif phase.kind is PhaseKind.PREPARE and snapshot.step.kind is StepKind.FLOW:
+            self.figure.set_frame(0, 0.0)
+        self.figure.set_pressing(phase.kind is PhaseKind.CONTRACT)
+
+    def _show_next_figure(self) -> None:
+        """The next step's figure beside "Up next" (none after the last step, or for a pose
+        without one), drawn once per figure, side, size and palette."""
+        timeline = self._timeline
+        following = self._shown_step + 1
+        figure = self._figure_of(following) if timeline is not None else None
+        if figure is None or timeline is None:
+            self.next_figure.clear()
+            self.next_figure.setAccessibleDescription("")
+            return
+        side = timeline.steps[following].side
+        self.next_figure.setPixmap(
+            figure_pixmap(figure, side, self._next_icon, self.palette(), self.devicePixelRatioF())
+        )
+        self.next_figure.setAccessibleDescription(
+            figure.title + (f", {side.value} side" if side else "")
+        )
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:  # a light or dark desktop: redraw
+            self._show_next_figure()
+        super().changeEvent(event)
 
     def _on_state_changed(self, snapshot: Snapshot) -> None:
         running = snapshot.state is State.RUNNING
@@ -333,6 +418,7 @@ class SessionPage(QWidget):
     def _on_preferences(self, preferences: UiPreferences) -> None:
         muted = preferences.muted
         self.pacer.set_reduced_motion(preferences.reduced_motion)
+        self.figure.set_reduced_motion(preferences.reduced_motion)
         self.mute_button.setChecked(muted)
         self.mute_button.setText("Unmute" if muted else "Mute")
         self.mute_button.setAccessibleName("Unmute voice" if muted else "Mute voice")
