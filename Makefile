@@ -47,6 +47,7 @@ screenshots: debian-test $(STAMP)
 	QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1400x900x24" $(PY) tools/screenshots.py docs/screenshots
 	QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1400x900x24" \
 	  $(PY) tools/screenshots.py docs/screenshots/1100x720 1100x720
+	QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1400x900x24" $(PY) tools/editor_screenshots.py docs/screenshots
 
 # Our app against its baselines, in the same run: prints a table and writes bench/results.md.
 bench: debian-test $(STAMP)

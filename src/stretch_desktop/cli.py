@@ -36,6 +36,7 @@ from stretch_desktop.library import (
     read_routine_file,
     resolve,
 )
+from stretch_desktop.share_cli import add_share_commands
 from stretch_desktop.speech.voice import (
     DEFAULT_ENGINE,
     DEFAULT_RATE,
@@ -433,6 +434,7 @@ def build_parser() -> argparse.ArgumentParser:
     history.set_defaults(handler=cmd_history)
 
     add_figures_command(commands)
+    add_share_commands(commands)
 
     check = commands.add_parser("check", help="validate routine files")
     check.add_argument("files", nargs="+", metavar="FILE")

@@ -19,9 +19,10 @@ from tests.core.routines import SMALL
 
 
 def _open_dialog(ui):
-    dialog = ui.window.findChild(QFileDialog, "import-dialog")
-    assert dialog is not None and dialog.isVisible(), "no file chooser opened"
-    return dialog
+    # an earlier chooser may linger, closed, until its deferred delete
+    shown = [d for d in ui.window.findChildren(QFileDialog, "import-dialog") if d.isVisible()]
+    assert len(shown) == 1, "no file chooser opened"
+    return shown[0]
 
 
 @pytest.mark.parametrize("how", ["button", "ctrl+o"])
@@ -39,6 +40,25 @@ def test_import_opens_a_file_chooser_and_imports_the_chosen_file(ui, tmp_path, h
     assert (user_routines_dir() / "small.toml").read_text() == SMALL
     assert "Imported" in ui.window.statusBar().currentMessage()
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_import_of_a_routine_whose_id_is_taken_offers_a_new_id_and_keeps_both(ui, tmp_path):
+    """Issue 18: Import… replaced a routine of the same id; now, as a dropped file, it offers
+    a new id and nothing is overwritten."""
+    first, second = tmp_path / "a.toml", tmp_path / "b.toml"
+    first.write_text(SMALL)
+    second.write_text(SMALL.replace('title = "Small"', 'title = "Small, again"'))
+    asked = []
+    ui.window.dialogs.confirm = lambda title, text: asked.append(text) or True
+    for path in (first, second):
+        ui.click(ui.window.choose_page.import_button)
+        dialog = _open_dialog(ui)
+        dialog.selectFile(str(path))
+        dialog.accept()
+    assert len(asked) == 1 and "'small-2'" in asked[0]
+    assert (user_routines_dir() / "small.toml").read_text() == SMALL  # untouched
+    assert ui.window.choose_page.selected_routine().id == "small-2"
+    assert {r.title for r in ui.window.choose_page.routines} >= {"Small", "Small, again"}
 
 
 def test_import_cancelled_changes_nothing(ui):

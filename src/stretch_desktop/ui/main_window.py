@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, Qt
 from PySide6.QtGui import (
     QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
     QHideEvent,
     QKeyEvent,
     QKeySequence,
@@ -30,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from stretch_desktop.core.engine import Snapshot
 from stretch_desktop.core.routine import Routine
+from stretch_desktop.library import user_routines_dir
 from stretch_desktop.speech.voice import chime_ms
 from stretch_desktop.storage.records import SessionRecord
 from stretch_desktop.ui.dialogs import QUIT_QUESTION, CloseChoice, Dialogs
@@ -43,6 +48,9 @@ from stretch_desktop.ui.presenter import APP_TITLE, clock_text, window_title
 from stretch_desktop.ui.session_controller import SessionController, Summary
 from stretch_desktop.ui.settings import UiPreferences
 from stretch_desktop.ui.voice import VoiceSwitch
+
+if TYPE_CHECKING:  # made on first use (MainWindow.editor_page)
+    from stretch_desktop.ui.pages.editor import EditorPage
 
 log = logging.getLogger(__name__)
 
@@ -71,23 +79,35 @@ class MainWindow(QMainWindow):
         self._title_moment: tuple[object, ...] | None = None
         self.setWindowTitle(APP_TITLE)
         self.setMinimumSize(720, 480)
+        self.setAcceptDrops(True)  # a routine file dropped on the window is imported
 
         self.choose_page = ChoosePage(
             controller, routines, preferences, self.dialogs, self.show_message, voice
         )
+        self.choose_page.importer = self.import_file  # an id in use is offered a new one
         self.session_page = SessionPage(controller, preferences, self.dialogs)
         self.done_page = DonePage()
         self.history_page = HistoryPage(self._read_history)
+        self._editor: EditorPage | None = None
         self.pages = QStackedWidget()
         for page in (self.choose_page, self.session_page, self.done_page, self.history_page):
             self.pages.addWidget(page)
+        self.pages.currentChanged.connect(self._page_changed)
         self.notices = NoticeBar()
         self.setCentralWidget(self._with_notice_bar(self.pages))
         self.add_notices(notices or [])
+        # A draft the editor kept (pages/editor.py, EditorPage.draft_path) means the app closed
+        # mid-edit; the editor offers it when next opened. A stat, not a read: start-up stays fast.
+        if (user_routines_dir().parent / "editor-draft.json").exists():
+            self.add_notices(
+                ["A routine you were changing was not saved: New routine (Ctrl+N) offers it."]
+            )
         self._build_shortcuts()
 
         self.choose_page.start_requested.connect(self.start_routine)
         self.choose_page.history_requested.connect(self.show_history)
+        self.choose_page.new_requested.connect(self.new_routine)
+        self.choose_page.edit_requested.connect(self.edit_selected)
         self.done_page.again_requested.connect(self.again)
         self.done_page.choose_requested.connect(self.choose_another)
         self.history_page.back_requested.connect(self.choose_another)
@@ -120,12 +140,24 @@ class MainWindow(QMainWindow):
             ([key.Key_F11], self.toggle_fullscreen),
         ]
         self.shortcuts: list[QShortcut] = []
+        self.editor_shortcuts: list[QShortcut] = []
         for keys, slot in bindings:
             for sequence in keys:
                 shortcut = QShortcut(QKeySequence(sequence), self)
                 shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
                 shortcut.activated.connect(slot)
                 self.shortcuts.append(shortcut)
+        # The editor's ways in, from the choose page: Ctrl+N a new routine, Ctrl+E the selected
+        # one (your own file, or a copy of a built-in one).
+        for keys_text, editor_slot in (
+            ("Ctrl+N", self.new_routine),
+            ("Ctrl+E", self.edit_selected),
+            ("Ctrl+Z", self.undo_delete),
+        ):
+            shortcut = QShortcut(QKeySequence(keys_text), self)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.activated.connect(editor_slot)
+            self.editor_shortcuts.append(shortcut)
 
     # --- notices and messages ---------------------------------------------------------------------
 
@@ -163,6 +195,108 @@ class MainWindow(QMainWindow):
         self.choose_page.select_routine(routine.id)
         if start:
             self.choose_page.start_selected()
+
+    @property
+    def editor_page(self) -> EditorPage:
+        """The routine editor, made the first time it is wanted: it and tomlkit (50 ms of
+        imports) stay out of the window's start-up."""
+        if self._editor is None:
+            from stretch_desktop.ui.pages.editor import EditorPage
+
+            self._editor = EditorPage(
+                lambda: self.preferences.current.pacing,
+                self.dialogs,
+                lambda: {routine.id for routine in self.choose_page.routines},
+            )
+            self.pages.addWidget(self._editor)
+            self._editor.saved.connect(self._routine_saved)
+            self._editor.closed.connect(self.choose_another)
+            self._editor.try_requested.connect(self.start_routine)
+            self._editor.deleted.connect(self._routine_deleted)
+        return self._editor
+
+    def new_routine(self) -> None:
+        if self.pages.currentWidget() is not self.choose_page or not self.editor_page.can_leave():
+            return
+        if not self.editor_page.offer_draft():  # a draft a crash left comes first
+            self.editor_page.open_new()
+        self.pages.setCurrentWidget(self.editor_page)
+
+    def edit_selected(self) -> None:
+        routine = self.choose_page.selected_routine()
+        on_choose = self.pages.currentWidget() is self.choose_page
+        if not on_choose or routine is None or not self.editor_page.can_leave():
+            return
+        if self.editor_page.offer_draft() or self.editor_page.open_routine(routine):
+            self.pages.setCurrentWidget(self.editor_page)
+
+    def _routine_saved(self, routine: Routine) -> None:
+        self.choose_page.add_routine(routine)
+        self.show_message(f"Saved {routine.title}.")
+
+    def _routine_deleted(self, routine_id: str) -> None:
+        """Its file went to the trash: it leaves the routine list (rows follow ``routines``)."""
+        page = self.choose_page
+        for row, routine in enumerate(page.routines):
+            if routine.id == routine_id:
+                page.routines.pop(row)
+                page.routine_list.takeItem(row)
+                self.show_message(f"Moved {routine.title} to the trash. Ctrl+Z brings it back.")
+                return
+
+    def undo_delete(self) -> bool:
+        """Ctrl+Z on the choose page: the routine last deleted (while the app runs) is back."""
+        if self._editor is None or self.pages.currentWidget() is not self.choose_page:
+            return False
+        routine = self._editor.restore_deleted()
+        if routine is None:
+            return False
+        self.choose_page.add_routine(routine)
+        self.choose_page.select_routine(routine.id)
+        self.show_message(f"{routine.title} is back.")
+        return True
+
+    def import_file(self, path: Path) -> Routine | None:
+        """A routine file dropped on the window or chosen with Import routine…: checked like
+        ``check``, added to the user's routines; an id in use is offered a new one rather than
+        replacing the other."""
+        from stretch_desktop.ui.pages.editor_import import import_routine_file
+
+        taken = {routine.id for routine in self.choose_page.routines}
+        added = import_routine_file(path, taken, self.dialogs)
+        if added is None:
+            return None
+        self.choose_page.add_routine(added)
+        self.choose_page.select_routine(added.id)
+        self.show_message(f"Imported {added.title}.")
+        return added
+
+    def _dropped_files(self, event: QDragEnterEvent | QDropEvent) -> list[Path]:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        return [
+            Path(url.toLocalFile())
+            for url in urls
+            if url.isLocalFile() and url.toLocalFile().endswith(".toml")
+        ]
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self.pages.currentWidget() is self.choose_page and self._dropped_files(event):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        files = self._dropped_files(event)
+        if files and self.pages.currentWidget() is self.choose_page:
+            event.acceptProposedAction()
+            for path in files:
+                self.import_file(path)
+
+    def _page_changed(self, _index: int) -> None:
+        """The session keys (Space, N, P, arrows, M) are text and list keys in the editor."""
+        editing = self._editor is not None and self.pages.currentWidget() is self._editor
+        for shortcut in self.shortcuts:
+            shortcut.setEnabled(not editing)
+        for shortcut in self.editor_shortcuts:  # the editor has its own Ctrl+Z
+            shortcut.setEnabled(not editing)
 
     def show_session(self) -> None:
         self.pages.setCurrentWidget(self.session_page)
@@ -315,6 +449,10 @@ class MainWindow(QMainWindow):
         self.notices.set_preferred_px(round(base * 0.95))
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self._editor is not None and not self._editor.can_leave():  # asked; kept if wanted
+            self._quitting = False  # a Quit the person called off is not a later close's answer
+            event.ignore()
+            return
         if self.controller.in_session:
             if self._quitting:
                 choice: CloseChoice = "stop"

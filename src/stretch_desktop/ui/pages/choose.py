@@ -67,6 +67,8 @@ class FigurePreview(QTextBrowser):
 class ChoosePage(QWidget):
     start_requested = Signal(object)  # Routine
     history_requested = Signal()
+    new_requested = Signal()  # the routine editor, on a new routine (the window opens it)
+    edit_requested = Signal()  # the routine editor, on the selected routine or a copy of it
 
     def __init__(
         self,
@@ -83,6 +85,8 @@ class ChoosePage(QWidget):
         self.routines = list(routines)
         self._preferences = preferences
         self._dialogs = dialogs
+        self.importer: Callable[[Path], Routine | None] | None = None
+        """Set by the window: how a chosen file is imported (see ``import_file``)."""
         self._show_message = show_message
         self._voice = voice
         self._figures_ready = False
@@ -146,7 +150,29 @@ class ChoosePage(QWidget):
             "Start routine",
         )
         self.start_button.setDefault(True)
-        for widget in (self.preferences_button, self.import_button, self.history_button):
+        self.new_button = button(
+            self,
+            "New routine…",
+            pixmap.SP_FileIcon,
+            "Make your own routine (Ctrl+N)",
+            self.new_requested.emit,
+            "New routine",
+        )
+        self.edit_button = button(
+            self,
+            "Edit…",
+            pixmap.SP_FileDialogListView,
+            "Change this routine; a built-in one is copied first (Ctrl+E)",
+            self.edit_requested.emit,
+            "Edit routine",
+        )
+        for widget in (
+            self.preferences_button,
+            self.import_button,
+            self.new_button,
+            self.edit_button,
+            self.history_button,
+        ):
             row.addWidget(widget)
         row.addStretch(1)
         self.preparing_label = QLabel()
@@ -201,7 +227,14 @@ class ChoosePage(QWidget):
         self.preparing_label.setVisible(progress is not None)
 
     def _buttons(self) -> tuple[QWidget, ...]:
-        return (self.preferences_button, self.import_button, self.history_button, self.start_button)
+        return (
+            self.preferences_button,
+            self.import_button,
+            self.new_button,
+            self.edit_button,
+            self.history_button,
+            self.start_button,
+        )
 
     # --- the list -------------------------------------------------------------------------------
 
@@ -353,7 +386,13 @@ class ChoosePage(QWidget):
         return dialog
 
     def import_file(self, path: Path) -> Routine | None:
-        """Check a routine file and copy it into the routines folder; say exactly what is wrong."""
+        """Check a routine file and copy it into the routines folder; say exactly what is wrong.
+
+        The window sets ``importer`` to its own import (the one a dropped file takes), which
+        offers a new id when the routine's is taken instead of replacing the other routine; a
+        page on its own copies the file under its id."""
+        if self.importer is not None:
+            return self.importer(path)
         try:
             routine, target = add_to_library(path)
         except RoutineError as error:
