@@ -305,7 +305,8 @@ def test_a_dropped_file_is_imported_and_an_id_in_use_is_offered_a_new_one(ui, tm
     bad = tmp_path / "bad.toml"
     bad.write_text('format = 1\nid = "bad"\n')
     drop(ui.window, bad)
-    assert ui.told[-1][0] == "Routine not imported" and "title: missing (required)" in ui.told[-1][1]
+    title, message = ui.told[-1]
+    assert title == "Routine not imported" and "title: missing (required)" in message
 
 
 def test_deleting_your_own_routine_moves_it_to_the_trash_and_off_the_list(person, tmp_path):
