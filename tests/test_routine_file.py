@@ -94,3 +94,15 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypat
         write_atomically(target, "new")
     assert target.read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.toml"]
+
+
+def test_new_spoken_cautions_are_written_as_a_list_of_inline_tables_not_tables():
+    document = RoutineDocument(routine_file.new_routine_text("c", "C"))
+    document.add_pose("p", "P")
+    cautions = [{"text": "Slowly.", "when": "once"}, {"text": "No pain."}]
+    document.set_value(document.pose(0), "spoken_cautions", cautions)
+    text = document.text()
+    assert 'spoken_cautions = [{text = "Slowly.", when = "once"}, {text = "No pain."}]' in text
+    assert "[[poses.spoken_cautions]]" not in text
+    document.set_value(document.pose(0), "spoken_cautions", cautions[1:])
+    assert 'spoken_cautions = [{text = "No pain."}]' in document.text()

@@ -176,7 +176,13 @@ class RoutineDocument:
         if isinstance(old, Array) and isinstance(value, list):
             _update_array(old, value)
             return
-        old = table.get(key)
+        if isinstance(value, list) and any(isinstance(item, dict) for item in value):
+            # tomlkit would write a list of tables as [[pose.key]] tables; a routine file
+            # writes them as a list of inline tables (spoken cautions, breath beats).
+            inline = tomlkit.array()
+            for item in value:
+                inline.append(_inline(item))
+            value = inline
         table[key] = value
         if old is not None:
             _keep_trivia(old, table[key])
@@ -327,11 +333,21 @@ def _update_array(array: Array, values: list[Any]) -> None:
     are written (a multi-line list, an inline table's spacing); only changed items are new."""
     for index, value in enumerate(values):
         if index >= len(array):
-            array.append(value)
+            array.append(_inline(value))
         elif _plain(array[index]) != value:
-            array[index] = value
+            array[index] = _inline(value)
     while len(array) > len(values):
         del array[len(values)]
+
+
+def _inline(value: Any) -> Any:
+    """A dict as an inline table written ``{text = "…", when = "once"}``: tomlkit's own
+    conversion drops the space after each comma."""
+    if not isinstance(value, dict):
+        return value
+    table = tomlkit.inline_table()
+    table.update(value)
+    return table
 
 
 def _keep_trivia(old: Any, new: Any) -> None:

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from stretch_desktop.core.timeline import compile_routine
+from stretch_desktop.core.timeline import CueKind, compile_routine
 from stretch_desktop.core.timetext import clock_text
 from stretch_desktop.library import read_routine_file, user_routines_dir
 from stretch_desktop.routine_file import validate
@@ -522,3 +522,89 @@ def test_enter_on_a_listed_problem_shows_the_step_it_is_about(person):
     assert editor.step_tree.currentItem().text(0).startswith("2. Rest")
     assert QApplication.focusWidget() is editor.step_tree
     assert editor.step_rows["amount"].message.isVisible()
+
+
+def test_a_pose_base_set_with_the_keyboard_is_saved_and_adds_the_move_to_the_lead_in(person):
+    editor = person.editor
+    person.press(Qt.Key.Key_N, CTRL)
+    person.type("Floor break")
+    for name, base_key in (("Reach up", Qt.Key.Key_Down), ("Lie back", Qt.Key.Key_End)):
+        person.press(Qt.Key.Key_O, ALT)  # Poses tab
+        count = len(editor.document.poses())
+        person.click_by_key(Qt.Key.Key_N, lambda count=count: len(editor.document.poses()) > count)
+        person.type(name)
+        person.press(Qt.Key.Key_B, ALT)  # Base
+        assert QApplication.focusWidget() is editor.pose_base
+        person.press(base_key)  # Down: the first base (standing); End: the last (lying)
+        person.press(Qt.Key.Key_P, ALT)  # Steps tab: a hold of this pose
+        steps = len(editor.document.steps())
+        person.click_by_key(Qt.Key.Key_H, lambda steps=steps: len(editor.document.steps()) > steps)
+    assert [pose.get("base") for pose in editor.document.poses()] == ["standing", "lying"]
+    assert editor.problems == [], [str(p) for p in editor.problems]
+    assert "Lie down on the mat." in editor.script.toPlainText()  # the preview has the move
+
+    person.press(Qt.Key.Key_S, CTRL)
+    saved = user_routines_dir() / "floor-break.toml"
+    text = saved.read_text()
+    assert 'base = "standing"' in text and 'base = "lying"' in text
+    compiled = compile_routine(read_routine_file(saved), person.ui.pace)
+    second = next(phase for phase in compiled.phases if phase.pose.name == "Lie back")
+    assert second.cues[0].text.startswith("Lie down on the mat.")  # the move, said first
+
+    person.press(Qt.Key.Key_O, ALT)
+    editor.pose_base.setFocus()
+    person.press(Qt.Key.Key_Home)  # back to (not set): the key goes
+    assert editor.pose_base.currentText() == "(not set)"
+    assert "base" not in editor.document.pose(1)
+    person.press(Qt.Key.Key_Z, CTRL)
+    assert editor.document.pose(1)["base"] == "lying" and editor.pose_base.currentText() == "lying"
+
+
+def test_a_spoken_caution_added_with_its_time_is_saved_reopened_spoken_and_undone(person):
+    ui, editor = person.ui, person.editor
+    assert ui.window.select_routine("toe-touch")
+    person.press(Qt.Key.Key_E, CTRL)
+    person.press(Qt.Key.Key_O, ALT)
+    editor.pose_list.setCurrentRow(0)
+    before = editor.document.text()
+    person.press(Qt.Key.Key_K, ALT)  # Spoken cautions
+    assert QApplication.focusWidget() is editor.spoken_cautions
+    assert editor.spoken_cautions.count() == 1  # the one the routine has
+    ui.click(editor.add_caution_button)
+    assert QApplication.focusWidget() is editor.caution_text
+    person.type("Bend your knees if your back rounds.")
+    person.press(Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is editor.caution_when
+    person.press(Qt.Key.Key_Down)
+    assert editor.caution_when.currentText() == "once"
+    assert editor.problems == [], [str(p) for p in editor.problems]
+    added = editor.document.text()
+
+    person.press(Qt.Key.Key_Z, CTRL)  # adding, typing and the time were one edit
+    assert editor.document.text() == before and editor.spoken_cautions.count() == 1
+    person.press(Qt.Key.Key_Z, CTRL | Qt.KeyboardModifier.ShiftModifier)
+    assert editor.document.text() == added and editor.spoken_cautions.count() == 2
+
+    person.press(Qt.Key.Key_S, CTRL)
+    saved = user_routines_dir() / "toe-touch-my-copy.toml"
+    text = saved.read_text()
+    assert '{ text = "Stay where the stretch is gentle and pain-free.", when = "arrival" },' in text
+    assert '    {text = "Bend your knees if your back rounds.", when = "once"},\n]' in text
+    person.press(Qt.Key.Key_W, CTRL)
+    assert ui.window.select_routine("toe-touch-my-copy")
+    person.press(Qt.Key.Key_E, CTRL)
+    person.press(Qt.Key.Key_O, ALT)
+    editor.pose_list.setCurrentRow(0)
+    editor.spoken_cautions.setCurrentRow(1)
+    assert editor.caution_text.text() == "Bend your knees if your back rounds."
+    assert editor.caution_when.currentText() == "once"
+    compiled = compile_routine(read_routine_file(saved), ui.pace)
+    cautions = [cue.text for phase in compiled.phases for cue in phase.cues
+                if cue.kind is CueKind.CAUTION]  # fmt: skip
+    assert "Bend your knees if your back rounds." in cautions
+
+    ui.click(editor.remove_caution_button)
+    assert editor.spoken_cautions.count() == 1 and "Bend your knees" not in editor.document.text()
+    assert editor.document.text() == before  # the list is written as it was
+    person.press(Qt.Key.Key_Z, CTRL)
+    assert editor.document.text() == text and editor.spoken_cautions.count() == 2

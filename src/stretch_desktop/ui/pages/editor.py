@@ -56,7 +56,7 @@ from PySide6.QtWidgets import (
 from stretch_desktop.core.figures import figure_name_for
 from stretch_desktop.core.loader import Problem, RoutineError
 from stretch_desktop.core.pacing import Pacing
-from stretch_desktop.core.routine import Routine, Side
+from stretch_desktop.core.routine import Base, CautionTime, Routine, Side
 from stretch_desktop.core.timeline import compile_routine
 from stretch_desktop.core.timetext import clock_text
 from stretch_desktop.library import builtin_figure_names, read_routine_file, user_routines_dir
@@ -461,6 +461,11 @@ class EditorPage(QWidget):
         self.figure_preview.setFixedHeight(140)
         for name in sorted(builtin_figure_names()):
             self.pose_figure.addItem(name, name)
+        self.pose_base = QComboBox()
+        self.pose_base.setAccessibleName("Base")
+        self.pose_base.addItem(NO_BASE, "")
+        for base in Base:
+            self.pose_base.addItem(base.value, base.value)
         self.pose_rows: dict[str, _Row] = {}
         for key, label, widget in (
             ("name", "Name", self.pose_name),
@@ -470,12 +475,17 @@ class EditorPage(QWidget):
             ("key_cues", "Key cues", self.pose_cues),
             ("cautions", "Cautions", self.pose_cautions),
             ("one_sided", "", self.pose_one_sided),
+            ("base", "&Base", self.pose_base),
+            ("spoken_cautions", "Spo&ken cautions", self._spoken_cautions_box()),
             ("figure", "&Figure", self.pose_figure),
         ):
             field_row = _Row(widget)
             self.pose_rows[key] = field_row
             _add_row(form, label, field_row)
         form.addRow("", self.figure_preview)
+        cautions_label = form.labelForField(self.pose_rows["spoken_cautions"])
+        if isinstance(cautions_label, QLabel):  # Alt+K skips a box that takes no focus
+            cautions_label.setBuddy(self.spoken_cautions)
         self.pose_form = box
         row.addWidget(box, 4)
         self.pose_name.textEdited.connect(lambda text: self._pose_edited("name", text))
@@ -495,7 +505,44 @@ class EditorPage(QWidget):
         self.pose_figure.currentIndexChanged.connect(
             lambda _index: self._pose_edited("figure", self.pose_figure.currentData())
         )
+        self.pose_base.currentIndexChanged.connect(
+            lambda _index: self._pose_edited("base", self.pose_base.currentData())
+        )
         return page
+
+    def _spoken_cautions_box(self) -> QWidget:
+        """One line per caution the voice says; the selected one's words and when it is said
+        are edited under the list, so each line keeps its own ``when``."""
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        self.spoken_cautions = QListWidget()
+        self.spoken_cautions.setAccessibleName("Spoken cautions")
+        self.spoken_cautions.setFixedHeight(72)
+        self.spoken_cautions.currentRowChanged.connect(lambda _row: self._fill_caution())
+        column.addWidget(self.spoken_cautions)
+        line = QHBoxLayout()
+        self.caution_text = _line_edit("Spoken caution")
+        self.caution_text.setPlaceholderText("What the voice says")
+        self.caution_when = QComboBox()
+        self.caution_when.setAccessibleName("When it is said")
+        for time in (CautionTime.ARRIVAL, CautionTime.ONCE, CautionTime.LEAD_IN):
+            self.caution_when.addItem(time.value, time.value)
+        line.addWidget(self.caution_text, 1)
+        line.addWidget(self.caution_when)
+        column.addLayout(line)
+        buttons = QHBoxLayout()
+        self.add_caution_button = QPushButton("Add caution")
+        self.add_caution_button.clicked.connect(self.add_spoken_caution)
+        self.remove_caution_button = QPushButton("Remove caution")
+        self.remove_caution_button.clicked.connect(self.remove_spoken_caution)
+        buttons.addWidget(self.add_caution_button)
+        buttons.addWidget(self.remove_caution_button)
+        buttons.addStretch(1)
+        column.addLayout(buttons)
+        self.caution_text.textEdited.connect(lambda _text: self._caution_edited())
+        self.caution_when.currentIndexChanged.connect(lambda _index: self._caution_edited())
+        return box
 
     def _steps_tab(self) -> QWidget:
         page = QWidget()
@@ -761,6 +808,60 @@ class EditorPage(QWidget):
             f"pose.{index}.{key}",
         )
 
+    def _cautions_of(self, document: RoutineDocument, index: int) -> list[Any]:
+        found = _plain(document.pose(index).get("spoken_cautions"))
+        return list(found) if isinstance(found, list) else []
+
+    def _caution_edited(self) -> None:
+        """The selected caution's words or time, changed in place; the others keep their
+        bytes. ``when`` is written only if chosen or already there (arrival is the default)."""
+        index, row = self._current_pose(), self.spoken_cautions.currentRow()
+        if index is None or row < 0:
+            return
+        text, when = self.caution_text.text(), str(self.caution_when.currentData())
+
+        def change(document: RoutineDocument) -> None:
+            cautions = self._cautions_of(document, index)
+            if row >= len(cautions):
+                return
+            old = cautions[row]
+            caution = dict(old) if isinstance(old, dict) else {}
+            caution["text"] = text
+            if when != CautionTime.ARRIVAL.value or "when" in caution:
+                caution["when"] = when
+            cautions[row] = caution
+            document.set_value(document.pose(index), "spoken_cautions", cautions)
+
+        # One caution's edits, from its adding on, are one undo step, as typing in a field is.
+        self._apply(change, "Change spoken caution", f"pose.{index}.spoken_cautions.{row}")
+
+    def add_spoken_caution(self) -> None:
+        index = self._current_pose()
+        if index is None:
+            return
+        row = len(self._cautions_of(self.document, index))
+
+        def change(document: RoutineDocument) -> None:
+            cautions = [*self._cautions_of(document, index), {"text": ""}]
+            document.set_value(document.pose(index), "spoken_cautions", cautions)
+
+        self._apply(change, "Add spoken caution", f"pose.{index}.spoken_cautions.{row}")
+        self.spoken_cautions.setCurrentRow(row)
+        self.caution_text.setFocus()
+
+    def remove_spoken_caution(self) -> None:
+        index, row = self._current_pose(), self.spoken_cautions.currentRow()
+        if index is None or row < 0:
+            return
+
+        def change(document: RoutineDocument) -> None:
+            cautions = self._cautions_of(document, index)
+            if row < len(cautions):
+                del cautions[row]
+            document.set_value(document.pose(index), "spoken_cautions", cautions)
+
+        self._apply(change, "Remove spoken caution")
+
     def _pose_id_edited(self, text: str) -> None:
         index = self._current_pose()
         if index is None:
@@ -959,6 +1060,8 @@ class EditorPage(QWidget):
             _set_plain(self.pose_cautions, _text_list(_plain(pose.get("cautions"))))
             self.pose_one_sided.setChecked(bool(pose.get("one_sided", False)))
             self.pose_figure.setCurrentIndex(max(0, self.pose_figure.findData(pose.get("figure"))))
+            self.pose_base.setCurrentIndex(max(0, self.pose_base.findData(pose.get("base") or "")))
+            self._fill_cautions()
         finally:
             self._loading = was
         # What the session will show for this pose, drawn as the person picks it.
@@ -968,6 +1071,44 @@ class EditorPage(QWidget):
             builtin_figures().get(name), Side.RIGHT if one_sided else None
         )
         self._show_field_problems()
+
+    def _fill_cautions(self) -> None:
+        index = self._current_pose()
+        cautions = [] if index is None else self._cautions_of(self.document, index)
+        lines = []
+        for caution in cautions:
+            found = caution if isinstance(caution, dict) else {}
+            when = found.get("when", CautionTime.ARRIVAL.value)
+            lines.append(f"{found.get('text', '')}  ({when})")
+        row = self.spoken_cautions.currentRow()
+        if [self.spoken_cautions.item(i).text() for i in range(self.spoken_cautions.count())] != (
+            lines
+        ):
+            # Quietly: a caution field disabled for a moment would lose the keyboard.
+            self.spoken_cautions.blockSignals(True)
+            try:
+                self.spoken_cautions.clear()
+                self.spoken_cautions.addItems(lines)
+                self.spoken_cautions.setCurrentRow(min(max(row, 0), len(lines) - 1))
+            finally:
+                self.spoken_cautions.blockSignals(False)
+        self._fill_caution()
+
+    def _fill_caution(self) -> None:
+        """The selected caution's words and time in the fields under the list."""
+        index, row = self._current_pose(), self.spoken_cautions.currentRow()
+        cautions = [] if index is None else self._cautions_of(self.document, index)
+        chosen = cautions[row] if 0 <= row < len(cautions) else None
+        for widget in (self.caution_text, self.caution_when, self.remove_caution_button):
+            widget.setEnabled(chosen is not None)
+        found = chosen if isinstance(chosen, dict) else {}
+        was, self._loading = self._loading, True
+        try:
+            _set_line(self.caution_text, found.get("text", ""))
+            when = found.get("when", CautionTime.ARRIVAL.value)
+            self.caution_when.setCurrentIndex(max(0, self.caution_when.findData(when)))
+        finally:
+            self._loading = was
 
     def _fill_step_tree(self) -> None:
         current = self._current_step()
@@ -1396,6 +1537,9 @@ class EditorPage(QWidget):
         self.closed.emit()
         return True
 
+
+NO_BASE = "(not set)"
+"""The Base choice that leaves ``base`` out: the pose is not part of any change of level."""
 
 BEAT_SPLIT = " | "
 """How a breath beat ``{inhale = "…", exhale = "…"}`` is written in the beats field."""
