@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from stretch_desktop import voice_cli
+from stretch_desktop.cli_common import PROG, report, routine_or_report
 from stretch_desktop.core.loader import RoutineError
 from stretch_desktop.core.pacing import (
     BREATH_MAX_S,
@@ -30,11 +31,9 @@ from stretch_desktop.core.timeline import Timeline, compile_routine
 from stretch_desktop.core.timetext import clock_text, tenths_text
 from stretch_desktop.figures_cli import add_figures_command
 from stretch_desktop.library import (
-    UnknownRoutine,
     history_path,
     load_library,
     read_routine_file,
-    resolve,
 )
 from stretch_desktop.share_cli import add_share_commands
 from stretch_desktop.speech.voice import (
@@ -44,8 +43,6 @@ from stretch_desktop.speech.voice import (
     RATE_MIN,
     VoiceSettings,
 )
-
-PROG = "stretch-desktop"
 
 
 def _seconds(ms: int) -> float:
@@ -135,14 +132,9 @@ def _positive(low: float, high: float) -> Callable[[str], float]:
     return parse
 
 
-def _report(problems: Sequence[object]) -> None:
-    for problem in problems:
-        print(problem, file=sys.stderr)
-
-
 def cmd_routines(args: argparse.Namespace) -> int:
     library = load_library()
-    _report(library.problems)
+    report(library.problems)
     rows: list[dict[str, Any]] = []
     lengths: list[int] = []
     for routine in library.routines:
@@ -163,13 +155,8 @@ def cmd_routines(args: argparse.Namespace) -> int:
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:
-    try:
-        routine = resolve(args.routine, load_library())
-    except RoutineError as error:
-        _report(error.problems)
-        return 1
-    except UnknownRoutine as error:
-        print(f"{PROG}: {error.args[0]}", file=sys.stderr)
+    routine = routine_or_report(args.routine)
+    if routine is None:
         return 1
     try:
         settings = voice_cli.voice_settings(args)
@@ -197,13 +184,8 @@ def cmd_timeline(args: argparse.Namespace) -> int:
 
 
 def cmd_export_audio(args: argparse.Namespace) -> int:
-    try:
-        routine = resolve(args.routine, load_library())
-    except RoutineError as error:
-        _report(error.problems)
-        return 1
-    except UnknownRoutine as error:
-        print(f"{PROG}: {error.args[0]}", file=sys.stderr)
+    routine = routine_or_report(args.routine)
+    if routine is None:
         return 1
     try:
         settings = voice_cli.voice_settings(args) or VoiceSettings()
@@ -219,7 +201,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         try:
             routine = read_routine_file(Path(name))
         except RoutineError as error:
-            _report(error.problems)
+            report(error.problems)
             failed = True
         else:
             print(f"{name}: ok ({routine.id}, {len(routine.steps)} steps)")

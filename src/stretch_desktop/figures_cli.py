@@ -15,12 +15,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from stretch_desktop.cli_common import PROG, routine_or_report
 from stretch_desktop.core.figures import beat_picture, figure_name_for, still_picture
-from stretch_desktop.core.loader import RoutineError
 from stretch_desktop.core.routine import Side
-from stretch_desktop.library import UnknownRoutine, load_library, resolve
 
-PROG = "stretch-desktop"
 SIZE_RANGE = (32, 4096)
 DEFAULT_SIZE = 480
 
@@ -69,14 +67,8 @@ def _folder_problem(folder: Path) -> str | None:
 
 
 def cmd_figures(args: argparse.Namespace) -> int:
-    try:
-        routine = resolve(args.routine, load_library())
-    except RoutineError as error:
-        for problem in error.problems:
-            print(problem, file=sys.stderr)
-        return 1
-    except UnknownRoutine as error:
-        print(f"{PROG}: {error.args[0]}", file=sys.stderr)
+    routine = routine_or_report(args.routine)
+    if routine is None:
         return 1
     folder: Path = args.out
     reason = _folder_problem(folder)

@@ -14,25 +14,21 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from stretch_desktop.cli_common import PROG, report, routine_or_report
 from stretch_desktop.core.loader import RoutineError
-from stretch_desktop.library import UnknownRoutine, load_library, resolve
-
-PROG = "stretch-desktop"
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     # tomlkit (behind routine_file) is imported by these commands only, not by every CLI start.
     from stretch_desktop.routine_file import source_text, write_atomically
 
+    routine = routine_or_report(args.routine)
+    if routine is None:
+        return 1
     try:
-        routine = resolve(args.routine, load_library())
         text = source_text(routine)
     except RoutineError as error:
-        for problem in error.problems:
-            print(problem, file=sys.stderr)
-        return 1
-    except UnknownRoutine as error:
-        print(f"{PROG}: {error.args[0]}", file=sys.stderr)
+        report(error.problems)
         return 1
     try:
         write_atomically(Path(args.file), text)
@@ -50,8 +46,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         text = read_text(Path(args.file))
         target = import_text(text, str(args.file), args.id)
     except RoutineError as error:
-        for problem in error.problems:
-            print(problem, file=sys.stderr)
+        report(error.problems)
         return 1
     except ImportRefused as error:
         print(f"{PROG}: {error}", file=sys.stderr)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from stretch_desktop.cli_common import PROG
 from stretch_desktop.core.pacing import Pacing
 from stretch_desktop.core.routine import Routine
 from stretch_desktop.core.timeline import Cue, Timeline, compile_routine, cue_texts, spoken_ms
@@ -38,7 +39,6 @@ from stretch_desktop.speech.voice import (
 if TYPE_CHECKING:
     from stretch_desktop.speech.renderer import CueCache
 
-PROG: Final = "stretch-desktop"
 _COMPILE_ROUNDS: Final = 4
 """Compile, render what is new, compile again: the script settles in two rounds in practice
 (the second only when measured lengths leave a cue out); this bounds it."""

@@ -48,22 +48,17 @@ from __future__ import annotations
 
 import itertools
 import math
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from stretch_desktop.core.loader import (
-    _AT_LINE,
-    MAX_FILE_BYTES,
     Problem,
     RoutineError,
-    _Lines,
-    _masked,
     _Problems,
-    _shape_problems,
     _suggest,
     _Table,
+    read_toml,
 )
 from stretch_desktop.core.routine import Side
 
@@ -1241,31 +1236,7 @@ def load_figure(content: str | bytes, file: str) -> Figure:
     Any bytes give a :class:`Figure` or a :class:`FigureError` listing every problem as
     ``FILE:LINE: field: message``, found by the routine loader's own line finder.
     """
-    if len(content) > MAX_FILE_BYTES:
-        raise FigureError([Problem(file, 1, "file", f"larger than {MAX_FILE_BYTES // 1024} KiB")])
-    if isinstance(content, bytes):
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            line = content.count(b"\n", 0, error.start) + 1
-            raise FigureError([Problem(file, line, "file", "not UTF-8 text")]) from None
-    else:
-        text = content
-    masked = _masked(text)
-    shapes = _shape_problems(masked)
-    if shapes:
-        raise FigureError([Problem(file, line, "syntax", message) for line, message in shapes])
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        message = str(error)
-        found = _AT_LINE.search(message)
-        line = int(found.group(1)) if found else max(1, text.count("\n") + 1)
-        detail = _AT_LINE.sub("", message).strip()
-        raise FigureError([Problem(file, line, "syntax", f"not valid TOML: {detail}")]) from None
-    except (RecursionError, ValueError):
-        raise FigureError([Problem(file, 1, "syntax", "nested too deeply or too long")]) from None
-    problems = _Problems(file, _Lines(text, masked))
+    data, problems = read_toml(content, file, FigureError)
     figure = _figure(data, problems)
     if figure is None:
         if not problems.found:  # pragma: no cover - every None path reports first

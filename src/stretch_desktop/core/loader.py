@@ -912,6 +912,41 @@ def _within_bounds(routine: Routine, problems: _Problems) -> bool:
 _AT_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 
 
+def read_toml(
+    content: str | bytes, file: str, raising: type[RoutineError] = RoutineError
+) -> tuple[dict[str, Any], _Problems]:
+    """The front half every checked TOML file shares (routines, figures): size, UTF-8, the
+    shape checks that keep parsing linear, and TOML itself, each failure raised as ``raising``
+    with its line. Returns the data and a problem list that finds lines in this text."""
+    if len(content) > MAX_FILE_BYTES:
+        raise raising([Problem(file, 1, "file", f"larger than {MAX_FILE_BYTES // 1024} KiB")])
+    if isinstance(content, bytes):
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as bad:
+            line = content.count(b"\n", 0, bad.start) + 1
+            raise raising([Problem(file, line, "file", "not UTF-8 text")]) from None
+    else:
+        text = content
+    masked = _masked(text)
+    shapes = _shape_problems(masked)
+    if shapes:
+        raise raising([Problem(file, line, "syntax", message) for line, message in shapes])
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as bad:
+        message = str(bad)
+        found = _AT_LINE.search(message)
+        line = int(found.group(1)) if found else max(1, text.count("\n") + 1)
+        detail = _AT_LINE.sub("", message).strip()
+        raise raising([Problem(file, line, "syntax", f"not valid TOML: {detail}")]) from None
+    except RecursionError:  # deeply nested arrays
+        raise raising([Problem(file, 1, "syntax", "nested too deeply")]) from None
+    except ValueError:  # pragma: no cover - Python's digit limit; the shape check stays below it
+        raise raising([Problem(file, 1, "syntax", "a number too long to read")]) from None
+    return data, _Problems(file, _Lines(text, masked))
+
+
 def load_routine(
     content: str | bytes, file: str, figures: Collection[str] | None = None
 ) -> Routine:
@@ -921,33 +956,7 @@ def load_routine(
     ``library.builtin_figure_names``): any other is a problem at its line. None checks only
     that the key is a name (the figures themselves are drawn by the window, not loaded here).
     """
-    if len(content) > MAX_FILE_BYTES:
-        raise RoutineError([Problem(file, 1, "file", f"larger than {MAX_FILE_BYTES // 1024} KiB")])
-    if isinstance(content, bytes):
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            line = content.count(b"\n", 0, error.start) + 1
-            raise RoutineError([Problem(file, line, "file", "not UTF-8 text")]) from None
-    else:
-        text = content
-    masked = _masked(text)
-    shapes = _shape_problems(masked)
-    if shapes:
-        raise RoutineError([Problem(file, line, "syntax", message) for line, message in shapes])
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        message = str(error)
-        found = _AT_LINE.search(message)
-        line = int(found.group(1)) if found else max(1, text.count("\n") + 1)
-        detail = _AT_LINE.sub("", message).strip()
-        raise RoutineError([Problem(file, line, "syntax", f"not valid TOML: {detail}")]) from None
-    except RecursionError:  # deeply nested arrays
-        raise RoutineError([Problem(file, 1, "syntax", "nested too deeply")]) from None
-    except ValueError:  # pragma: no cover - Python's digit limit; the shape check stays below it
-        raise RoutineError([Problem(file, 1, "syntax", "a number too long to read")]) from None
-    problems = _Problems(file, _Lines(text, masked))
+    data, problems = read_toml(content, file)
     routine = _routine(data, problems, origin=file, figures=figures)
     if routine is None:
         if not problems.found:  # pragma: no cover - every None path reports first
