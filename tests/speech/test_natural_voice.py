@@ -96,11 +96,16 @@ def test_the_cache_key_is_the_synthesiser_voice_text_rate_volume_and_chime():
         assert other != base
 
 
-def test_the_system_voice_keeps_the_key_its_cache_was_written_with():
-    """Files rendered before there were two synthesisers are found again, not re-rendered."""
+def test_files_cut_to_their_speech_have_a_key_of_their_own():
+    """A cache written before cues were cut to their speech (``trim_silence``) holds files that
+    measure longer: they are rendered again, not used to size slots."""
     from stretch_desktop.digest import digest
 
-    assert SYSTEM_VOICE.key("Three", False) == digest("Three\x00None\x00170\x001.00\x00False")
+    before = digest("Three\x00None\x00170\x001.00\x00False")  # the system voice's old key
+    assert SYSTEM_VOICE.key("Three", False) == digest(
+        f"Three\x00None\x00170\x001.00\x00False{voice_module.CUE_FORMAT}"
+    )
+    assert before != SYSTEM_VOICE.key("Three", False)
 
 
 def test_the_default_rate_is_the_voices_own_pace_and_rates_stretch_in_proportion():

@@ -157,6 +157,18 @@ def test_an_important_cue_waits_for_its_render_then_gives_up(rig):
     assert rig.outcome("Pyramid") == "dropped"
 
 
+def test_a_first_announcement_rendered_seconds_late_is_said_late_not_dropped(rig):
+    """A session started at launch on a cold cache: the voice process starts, loads Piper and
+    renders; on a busy machine that took over the old 3 s wait and the announcement was lost."""
+    rig.missing.add("Lizard")
+    rig.say("Lizard")
+    rig.advance(4_000)
+    assert rig.played == []
+    rig.missing.clear()
+    rig.advance(10)
+    assert rig.played == ["Lizard"]
+
+
 def test_a_failing_player_is_reported_not_logged_as_spoken(rig):
     rig.say("Lizard")
     rig.player.fail("aplay exited with 1: no sound card")

@@ -30,6 +30,7 @@ from typing import IO, Final
 
 from stretch_desktop.core.clock import Clock, MonotonicClock
 from stretch_desktop.core.timeline import Cue
+from stretch_desktop.speech import early
 from stretch_desktop.speech.player import Player, PlayerUnavailable, find_player
 from stretch_desktop.speech.renderer import (
     CueCache,
@@ -251,8 +252,11 @@ def create_speaker(
         return NullSpeaker(f"Voice unavailable — {error}")
     cache = CueCache(cache_dir, settings, chime)
     # Made from the cache's settings, not ``settings``: after a fallback a restarted voice
-    # process renders the system voice at once instead of failing to load Piper again.
-    worker = RenderWorker(cache, lambda: ProcessSynthesiser(cache.settings))
+    # process renders the system voice at once instead of failing to load Piper again. The
+    # first is the one the app started before its first paint, if it fits (``early``).
+    worker = RenderWorker(
+        cache, lambda: early.take(cache.settings) or ProcessSynthesiser(cache.settings)
+    )
     missing = natural_voice_missing() if settings.engine == NATURAL else None
     if missing is not None:  # known before any file is looked up under the natural voice's key
         worker.fall_back(missing)

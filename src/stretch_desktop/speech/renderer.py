@@ -40,7 +40,13 @@ from stretch_desktop.core.timeline import CHIMED_KINDS, Cue
 from stretch_desktop.speech.children import PreExec, spawn
 from stretch_desktop.speech.player import ended
 from stretch_desktop.speech.scheduler import Rendered
-from stretch_desktop.speech.voice import NATURAL, SYSTEM, natural_voice_missing
+from stretch_desktop.speech.voice import (
+    INFO,
+    NATURAL,
+    PRELOAD_NATURAL,
+    SYSTEM,
+    natural_voice_missing,
+)
 from stretch_desktop.speech.voice import VoiceSettings as VoiceSettings  # re-exported
 
 log = logging.getLogger(__name__)
@@ -185,8 +191,9 @@ class _LastLine:
         with contextlib.suppress(OSError, ValueError):
             for line in stream:
                 if line.strip():
-                    self.line = line.strip()[:200]
-                    log.debug("voice process: %s", self.line)
+                    log.debug("voice process: %s", line.strip()[:200])
+                    if not line.startswith(INFO):  # news, not why it would die
+                        self.line = line.strip()[:200]
         with contextlib.suppress(OSError):
             stream.close()
 
@@ -210,8 +217,16 @@ class ProcessSynthesiser:
         self._settings = settings
         self._argv = command or render_server_command()
         self.fallback: str | None = None
-        self._start()
-        if settings.engine == NATURAL:
+        natural = settings.engine == NATURAL
+        try:
+            self._start(preload=natural)
+        except VoiceProcessDied:
+            if not natural:
+                raise
+            # Loading Piper from the first moment may be what ended it (a crash inside
+            # onnxruntime): started plainly, the load below finds out and falls back, as it did.
+            self._start()
+        if natural:
             self._load_natural()
         log.info("speech: voice process %d ready (%s)", self._process.pid, self.name)
 
@@ -221,8 +236,10 @@ class ProcessSynthesiser:
         natural = self._settings.engine == NATURAL and self.fallback is None
         return NATURAL if natural else SYSTEM
 
-    def _start(self) -> None:
-        argv = self._argv
+    def _start(self, preload: bool = False) -> None:
+        """Start the voice process and read its hello; ``preload``: it starts loading the
+        natural voice at once, side by side with the system voice (``render_process``)."""
+        argv = [*self._argv, PRELOAD_NATURAL] if preload else self._argv
 
         def start(preexec: PreExec | None) -> subprocess.Popen[str]:
             return subprocess.Popen(
@@ -309,6 +326,15 @@ class ProcessSynthesiser:
         line = self._stderr.wait(timeout_s=1)
         return ended("the voice process", code) + (f": {line}" if line else "")
 
+    def retune(self, settings: VoiceSettings) -> bool:
+        """Render with ``settings`` from now on, if this process has their synthesiser
+        (``engine``); False if it has not (a process started for another voice)."""
+        wanted = NATURAL if settings.engine == NATURAL else SYSTEM
+        if wanted != self.engine:
+            return False
+        self._settings = replace(settings, engine=self._settings.engine)
+        return True
+
     def render(self, text: str, path: Path) -> None:
         self._send(
             {
@@ -348,6 +374,52 @@ class ProcessSynthesiser:
 def wav_duration_ms(path: Path) -> int:
     with wave.open(str(path)) as wav:
         return int(wav.getnframes() * 1000 // wav.getframerate())
+
+
+SILENCE_LEVEL: Final = 0.02
+"""A sample quieter than this share of the cue's loudest one is silence, for trimming."""
+KEEP_LEAD_MS: Final = 20
+KEEP_TAIL_MS: Final = 80
+"""What is kept of the silence before and after the speech: enough that no consonant is
+clipped; the pause between cues is the compiler's ``CUE_GAP_MS``, not the file's."""
+
+
+def trim_silence(path: Path) -> None:
+    """Cut the silence a synthesiser leaves around the speech in a 16-bit WAV (others are left
+    as they are).
+
+    Why: a cue's measured length sizes its slot, and espeak-ng ends every file with silence that
+    grows as the rate falls (measured: 0.3 s at 170 words a minute, 0.9 s at 80; Piper 0.1 to
+    0.3 s). Counted as speech, it made "Exhale, belly in." outlast its 3.5 s exhale at 80 words a
+    minute, and the compiler left the next beat out.
+    """
+    from array import array
+
+    with wave.open(str(path)) as wav:
+        params = wav.getparams()
+        if params.sampwidth != 2 or params.nchannels != 1:
+            return
+        samples = array("h", wav.readframes(params.nframes))
+    if sys.byteorder == "big":
+        samples.byteswap()
+    if not samples:
+        return
+    level = max(int(max(max(samples), -min(samples)) * SILENCE_LEVEL), 1)
+    first = next((i for i, x in enumerate(samples) if abs(x) > level), 0)
+    last = next((i for i in range(len(samples) - 1, -1, -1) if abs(samples[i]) > level), 0)
+    rate = params.framerate
+    start = max(first - KEEP_LEAD_MS * rate // 1000, 0)
+    end = min(last + 1 + KEEP_TAIL_MS * rate // 1000, len(samples))
+    if start == 0 and end == len(samples):
+        return
+    kept = samples[start:end]
+    if sys.byteorder == "big":
+        kept.byteswap()
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(kept.tobytes())
 
 
 def _prepend(chime: Path, speech: Path, out: Path) -> None:
@@ -419,6 +491,7 @@ class CueCache:
         path = self.path_for(text)
         temporary = path.with_name(f".{path.name}.{threading.get_ident()}.tmp.wav")
         synthesiser.render(text, temporary)
+        trim_silence(temporary)  # the length that sizes its slot is the speech's own
         duration = wav_duration_ms(temporary)  # raises if the synthesiser wrote nothing useful
         if duration <= 0:
             raise RuntimeError(f"the synthesiser wrote no sound for {text!r}")

@@ -33,8 +33,14 @@ log = logging.getLogger(__name__)
 
 LATE_WINDOW_MS: Final = 100
 """A cue that cannot start within this long of falling due is late; low-priority ones drop."""
-RENDER_WAIT_MS: Final = 3_000
-"""How long an important cue may wait for its audio to be rendered before it is given up."""
+RENDER_WAIT_MS: Final = 8_000
+"""How long an important cue may wait for its audio to be rendered before it is given up.
+
+Late but said: an announcement heard a few seconds into its pose still tells a person with
+closed eyes where they are. It was 3 s, and a session started at launch on a busy machine lost
+its first announcement (the voice process starting, Piper loading, the first render: measured
+up to 3 s under load); a voice process restarted after a crash needs its backoff (0.5 s) and
+the same again. Beyond 8 s the next pose is near, and a dead voice is the watchdog's concern."""
 OVERRUN_GRACE_MS: Final = 1_000
 """A player still going this long after its sound should have ended is hung: it is stopped."""
 PLAYER_FAILURES_TO_GIVE_UP: Final = 3

