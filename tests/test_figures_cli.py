@@ -106,3 +106,39 @@ def test_a_pose_without_a_figure_is_named_and_the_others_are_still_written(tmp_p
     result = figures(str(routine), "--out", str(tmp_path / "out"))
     assert result.returncode == 1
     assert result.stderr.splitlines() == ["stretch-desktop: pose 'a' has no figure 'a'"]
+
+
+def test_a_routine_that_draws_its_own_figures_gets_them_written(tmp_path):
+    from tests.core.test_figures_inline import INLINE
+
+    routine = tmp_path / "own.toml"
+    routine.write_text(INLINE)
+    result = figures(str(routine), "--out", str(tmp_path / "out"), "--size", "160")
+    assert result.returncode == 0, result.stderr
+    written = {path.name for path in (tmp_path / "out").iterdir()}
+    lunge = {f"lunge-{side}{beat}.png" for side in ("right", "left") for beat in ("", "-beat1")}
+    lunge |= {"lunge-right-beat2.png", "lunge-left-beat2.png"}
+    assert written == {"fold.png", "child.png", *lunge}
+    # The inline lunge has the library sway's angles: the very same pictures, pixel for pixel.
+    library = figures("lunge-flow-for-hamstrings", "--out", str(tmp_path / "lib"), "--size", "160")
+    assert library.returncode == 0, library.stderr
+    for side in ("right", "left-beat2"):
+        own = QImage(str(tmp_path / "out" / f"lunge-{side}.png"))
+        sway = QImage(str(tmp_path / "lib" / f"low-lunge-sway-{side}.png"))
+        assert own == sway, side
+    fold = QImage(str(tmp_path / "out" / "fold.png"))
+    assert fold != QImage(str(tmp_path / "lib" / "standing-forward-fold.png"))
+
+
+def test_a_mistake_in_an_inline_figure_is_named_at_its_line_and_nothing_is_written(tmp_path):
+    from tests.core.test_figures_inline import INLINE
+
+    routine = tmp_path / "own.toml"
+    text = INLINE.replace("near_knee = 113", "near_knee = 200")
+    routine.write_text(text)
+    result = figures(str(routine), "--out", str(tmp_path / "out"))
+    assert result.returncode == 1
+    line = text.splitlines().index("near_knee = 200") + 1
+    (message,) = result.stderr.splitlines()
+    assert message.startswith(f"{routine}:{line}: poses[1].figure.beats[0].joints.near_knee: 200°")
+    assert not (tmp_path / "out").exists()

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from stretch_desktop.cli_common import PROG, routine_or_report
-from stretch_desktop.core.figures import beat_picture, figure_name_for, still_picture
+from stretch_desktop.core.figures import beat_picture, figure_name_for, pose_figure, still_picture
 from stretch_desktop.core.routine import Side
 
 SIZE_RANGE = (32, 4096)
@@ -87,9 +87,9 @@ def cmd_figures(args: argparse.Namespace) -> int:
     size = QSize(args.size, args.size)
     written, missing = 0, 0
     for pose in routine.poses:
-        name = figure_name_for(pose.id, getattr(pose, "figure", None))
-        figure = library.get(name)
+        figure = pose_figure(pose, library)
         if figure is None:
+            name = figure_name_for(pose.id, pose.figure)
             print(f"{PROG}: pose {pose.id!r} has no figure {name!r}", file=sys.stderr)
             missing += 1
             continue

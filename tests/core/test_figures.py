@@ -8,12 +8,11 @@ from pathlib import Path
 import pytest
 
 from stretch_desktop.core import figures as fig
+from stretch_desktop.core.figure_files import FigureError, load_figure, load_figures
 from stretch_desktop.core.figures import (
-    FigureError,
+    beat_picture,
     figure_at,
     figure_name_for,
-    load_figure,
-    load_figures,
     press_picture,
     rest_gaps,
     shape_at,
@@ -404,3 +403,91 @@ def test_each_beat_s_travel_is_at_least_the_way_between_its_keyframes(library):
             )
             assert travel[beat] >= chord - 1e-9, (figure.name, beat)  # a path, not a line
     assert fig.beat_travel(library["roll-down-to-box"])[2] < 1e-9  # a breath on the box
+
+
+# --- sideways moves: the view from behind ---------------------------------------------------------
+
+
+def behind_box(picture):
+    strokes = [s for limb in picture.behind for s in limb.strokes]
+    strokes += [*picture.behind_ghost, *picture.behind_marks]
+    xs = [x for s in strokes for x, _ in s.points]
+    ys = [y for s in strokes for _, y in s.points]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def pelvis_behind(picture):
+    """The middle of the hips in the view from behind (the trunk's first point)."""
+    body = next(limb for limb in picture.behind if limb.name == "body")
+    return body.strokes[1].points[0]
+
+
+def test_only_the_poses_that_move_sideways_have_a_view_from_behind(library):
+    sideways = {name for name, figure in library.items() if figure.behind_at is not None}
+    assert sideways == {"low-lunge-sway", "lunge-side-stretch"}
+    for name, figure in library.items():
+        picture = still_picture(figure, Side.RIGHT)
+        assert bool(picture.behind) == (name in sideways)
+        assert any(p.kind == "floor" for p in picture.props) == (name in sideways)
+
+
+def test_the_sway_goes_out_toward_the_working_side_and_comes_back(library):
+    sway = library["low-lunge-sway"]
+    out, back = beat_picture(sway, 0, Side.RIGHT), beat_picture(sway, 1, Side.RIGHT)
+    start = pelvis_behind(back)  # "Sway in" ends in the middle
+    assert pelvis_behind(out)[0] > start[0] + 0.05  # out: toward the right, the working side
+    (shaft, _head) = out.behind_marks
+    assert shaft.points[1][0] > shaft.points[0][0] + 0.02  # the arrow points out
+    assert back.behind_marks[0].points[1][0] < back.behind_marks[0].points[0][0]  # in
+    # At any moment of a beat the arrow shows the beat's way, full length: out, then in.
+    middle = figure_at(sway, 0, 0.5, Side.RIGHT)  # half way out
+    assert start[0] < pelvis_behind(middle)[0] < pelvis_behind(out)[0]
+    (a, b) = middle.behind_marks[0].points
+    assert b[0] - a[0] == pytest.approx(shaft.points[1][0] - shaft.points[0][0])
+    coming_back = figure_at(sway, 1, 0.2, Side.RIGHT)
+    assert coming_back.behind_marks[0].points[1][0] < coming_back.behind_marks[0].points[0][0]
+    # The working (front) leg is the highlighted one from behind too; on the left side it all
+    # mirrors: out is to the left.
+    assert [limb.name for limb in out.behind if limb.highlighted] == ["near_leg"]
+    left = beat_picture(sway, 0, Side.LEFT)
+    assert pelvis_behind(left) == (-pelvis_behind(out)[0], pelvis_behind(out)[1])
+    assert left.behind_marks[0].points[1][0] < left.behind_marks[0].points[0][0]
+
+
+def test_the_side_stretch_reaches_over_the_head_toward_the_working_side(library):
+    stretch = still_picture(library["lunge-side-stretch"], Side.RIGHT)
+    arm = next(limb for limb in stretch.behind if limb.name == "far_arm")  # the arm overhead
+    shoulder, *_, fingertip = arm.strokes[0].points
+    head = next(limb for limb in stretch.behind if limb.name == "body").strokes[-1].points[0]
+    assert fingertip[1] > head[1] and fingertip[0] > shoulder[0] + 0.05  # up and over
+    (shaft, _head) = stretch.behind_marks
+    assert shaft.points[1][0] > shaft.points[0][0]  # from upright toward the reach
+
+
+def test_the_view_from_behind_stays_put_stands_clear_of_the_figure_and_fits_the_view(library):
+    for name in ("low-lunge-sway", "lunge-side-stretch"):
+        figure = library[name]
+        frames = [figure_at(figure, beat, f) for beat in range(len(figure.beats)) for f in (0.3, 1)]
+        floors = {tuple(p for p in picture.props if p.kind == "floor") for picture in frames}
+        assert len(floors) == 1  # the same floor, in the same place, on every frame
+        (floor,) = floors.pop()
+        for picture in frames:
+            x0, y0, x1, y1 = behind_box(picture)
+            assert y0 >= floor.rects[0][3] - 0.01  # on its own floor
+            vx0, vy0, vx1, vy1 = figure.view
+            assert vx0 < x0 and x1 < vx1 and vy0 < y0 and y1 < vy1
+            # No part of the body is inside the view from behind's box.
+            for limb in picture.limbs:
+                for stroke in limb.strokes:
+                    for x, y in stroke.points:
+                        assert not (x0 < x < x1 and y0 < y < y1), (name, limb.name, (x, y))
+
+
+def test_sway_and_side_bend_are_checked_at_their_line():
+    text = GOOD.replace('rests = ["feet"]', 'rests = ["feet"]\nsway = 0.5')
+    (message,) = problems(text)
+    assert message.startswith(f"test.toml:{line_of(text, 'sway = 0.5')}: shape.sway: must be ")
+    text = GOOD.replace('rests = ["feet"]', 'rests = ["feet"]\nside_bend = "left"')
+    (message,) = problems(text)
+    line = line_of(text, 'side_bend = "left"')
+    assert message.startswith(f"test.toml:{line}: shape.side_bend: must be a number")

@@ -371,3 +371,95 @@ def test_importing_a_routine_with_an_unknown_figure_names_its_line(ui, tmp_path)
     assert title == "Routine not imported"
     assert message.startswith(f"{path}:{line}: poses[1].figure: unknown figure 'nope' (one of: ")
     assert "lizard" in message
+
+
+# --- a routine that draws its own figures -------------------------------------------------------
+
+
+def test_a_routines_own_figures_are_shown_and_kept_byte_for_byte_by_the_editor(ui):
+    from stretch_desktop.library import user_routines_dir
+    from tests.core.test_figures_inline import INLINE
+
+    path = user_routines_dir() / "own-figures.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(INLINE)
+    editor = ui.window.editor_page
+    editor.open_file(path)
+    ui.window.pages.setCurrentWidget(editor)
+    ctrl_a = Qt.KeyboardModifier.ControlModifier
+    # Visit every pose (the figure box changes with each, which must not write), then rename
+    # the lunge, whose figure is a [poses.figure] table, and retitle the routine.
+    for row in (2, 0, 1):
+        editor.pose_list.setCurrentRow(row)
+    editor.pose_name.setFocus()
+    ui.qtbot.keyClick(editor.pose_name, Qt.Key.Key_A, ctrl_a)
+    ui.qtbot.keyClicks(editor.pose_name, "My lunge")
+    editor.title_edit.setFocus()
+    ui.qtbot.keyClick(editor.title_edit, Qt.Key.Key_A, ctrl_a)
+    ui.qtbot.keyClicks(editor.title_edit, "My own figures")
+    assert editor.problems == []
+    ui.click(editor.save_button)
+    after = path.read_text()
+    changed = [
+        pair
+        for pair in zip(INLINE.splitlines(), after.splitlines(), strict=True)
+        if pair[0] != pair[1]
+    ]
+    assert changed == [
+        ('title = "Own figures"', 'title = "My own figures"'),
+        ('name = "Low lunge"', 'name = "My lunge"'),
+    ]
+    saved = load_routine(after, str(path), builtin_figure_names())
+    assert saved.poses[1].inline_figure == load_routine(INLINE, "own.toml").poses[1].inline_figure
+
+
+def test_the_session_page_and_its_lists_show_a_routines_own_figures(make_ui):
+    from tests.core.test_figures_inline import INLINE
+
+    routine = load_routine(INLINE, "own.toml", builtin_figure_names())
+    fold, lunge, _child = (pose.inline_figure for pose in routine.poses)
+    ui = make_ui("own", routines=[routine])
+    ui.start("own-figures")
+    figure = ui.session.figure
+    assert figure.figure is fold and figure.picture == still_picture(fold)
+    assert ui.row(0, FIGURE_ROLE) == (fold, None)
+    assert ui.row(1, FIGURE_ROLE) == (lunge, Side.RIGHT)
+    assert ui.row(3, FIGURE_ROLE) == (builtin_figures()["childs-pose"], None)
+    assert not ui.session.next_figure.pixmap().isNull()  # up next: the own lunge
+    ui.key(Qt.Key.Key_Right)
+    assert figure.figure is lunge and figure.side is Side.RIGHT
+    go_to(ui, lambda s: s.phase.kind is PhaseKind.FLOW and s.phase_elapsed_ms > 1000)
+    assert figure.picture not in (still_picture(lunge, Side.RIGHT), None)  # it moves
+
+
+def test_the_sway_is_shown_from_behind_with_an_arrow_out_then_in(ui):
+    ui.start("lunge-flow-for-hamstrings")
+    figure = ui.session.figure
+    go_to(ui, lambda s: s.phase.kind is PhaseKind.FLOW and s.step.pose.id == "low-lunge-sway")
+
+    def arrow_way():
+        (shaft, _head) = figure.picture.behind_marks
+        return 1 if shaft.points[1][0] > shaft.points[0][0] else -1
+
+    def accent_xs():
+        """Where the accent is on screen, left of the figure's middle (behind its back)."""
+        accent = figure_colours(figure.palette()).highlight
+        image = figure.grab().toImage()
+        return [
+            x
+            for y in range(0, image.height() // 2, 2)
+            for x in range(0, image.width() // 2, 2)
+            if close(image.pixelColor(x, y), accent)
+        ]
+
+    phase = ui.snapshot.phase
+    go_to(ui, lambda s: 0.3 < beat_at(phase, s.elapsed_ms).fraction < 0.7)
+    assert beat_at(phase, ui.snapshot.elapsed_ms).beat == 0  # "Sway out"
+    assert figure.picture.behind and arrow_way() == 1  # out: toward the right foot's edge
+    assert len(accent_xs()) > 20  # the arrow, up in the view from behind
+    go_to(ui, lambda s: beat_at(phase, s.elapsed_ms).beat == 1)  # "Sway in"
+    ui.run(500)
+    assert arrow_way() == -1
+    # The side stretch after it: from behind, the arm reaches over toward the front leg.
+    go_to(ui, lambda s: s.step.pose.id == "lunge-side-stretch" and s.phase.kind is PhaseKind.HOLD)
+    assert figure.picture.behind and arrow_way() == 1

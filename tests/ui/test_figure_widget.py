@@ -2,7 +2,7 @@
 left, the window's palette, fit to its box, and a repaint only when the picture changes."""
 
 import pytest
-from PySide6.QtCore import QEvent, QObject, QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication
 
@@ -114,6 +114,59 @@ def test_it_repaints_only_when_its_picture_changes(widget, qtbot):
     widget.set_frame(1, 0.55)
     qtbot.waitUntil(lambda: counter.count > before)
     assert widget.picture == figure_at(flow, 1, 0.55)
+
+
+class PaintRegions(QObject):
+    """The region of each paint event the widget gets."""
+
+    def __init__(self, widget):
+        super().__init__()
+        self.regions = []
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched, event):  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.Paint:
+            self.regions.append(event.region())
+        return False
+
+
+def changed_box(a: QImage, b: QImage):
+    """The smallest rectangle holding every pixel that differs between ``a`` and ``b``."""
+    xs, ys = [], []
+    for y in range(a.height()):
+        for x in range(a.width()):
+            if a.pixel(x, y) != b.pixel(x, y):
+                xs.append(x)
+                ys.append(y)
+    return QRect(min(xs), min(ys), max(xs) - min(xs) + 1, max(ys) - min(ys) + 1)
+
+
+def test_a_moving_figure_repaints_where_it_moves_not_the_whole_widget(widget, qtbot):
+    widget.resize(500, 300)  # wider than the figure: room beside it that never changes
+    flow = builtin_figures()["low-lunge-sway"]
+    widget.set_figure(flow, Side.RIGHT)
+    widget.set_frame(0, 0.3)
+    QApplication.processEvents()
+    regions = PaintRegions(widget)
+    before = widget.picture
+    widget.set_frame(0, 0.6)
+    qtbot.waitUntil(lambda: len(regions.regions) >= 1)
+    after = widget.picture
+    assert after != before
+    painted = regions.regions[0]
+    size = widget.size()
+    palette = widget.palette()
+    moved = changed_box(render_picture(before, size, palette), render_picture(after, size, palette))
+    # Every pixel that changes is painted; the widget's far edges, which do not, are not.
+    assert painted.contains(moved)
+    assert not painted.contains(QPoint(2, 150)) and not painted.contains(QPoint(497, 150))
+    whole = widget.width() * widget.height()
+    assert painted.boundingRect().width() * painted.boundingRect().height() < 0.8 * whole
+    # A new figure (or side) is painted whole.
+    regions.regions.clear()
+    widget.set_figure(flow, Side.LEFT)
+    qtbot.waitUntil(lambda: len(regions.regions) >= 1)
+    assert regions.regions[0].contains(widget.rect())
 
 
 def test_reduced_motion_keeps_a_flow_on_its_still_shape(widget):

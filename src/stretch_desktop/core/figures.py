@@ -41,7 +41,16 @@ and ``toward = "flexion"`` or ``"extension"``): nothing moves in an isometric pr
 picture of a press (:func:`press_picture`) is the same body with that limb marked and an arrow
 the way the push goes; the release is the plain still picture.
 
-This module does no I/O: it is handed text (``load_figure``) and returns frozen data.
+Sideways. A move across the line of sight (a lunge's sway toward the little toe, a reach over
+the head toward the front leg) does not show from the side. A shape may say how far the hips
+move sideways (``sway``, × H) and the trunk bends sideways (``side_bend``, degrees), both
+toward the working side; such a figure also gets a small view from behind, beside its back
+(:func:`_behind`): the same heights, the move drawn against a faint figure where it starts, and
+an arrow the way the beat goes. Mirrored for the left side like the rest.
+
+The one reader of a figure's table (:func:`read_figure`) serves library files
+(``core/figure_files``) and a routine pose's inline figure (the routine loader); this module does
+no I/O and returns frozen data.
 """
 
 from __future__ import annotations
@@ -50,17 +59,9 @@ import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
-from stretch_desktop.core.loader import (
-    Problem,
-    RoutineError,
-    _Problems,
-    _suggest,
-    _Table,
-    read_toml,
-)
-from stretch_desktop.core.routine import Side
+from stretch_desktop.core.routine import Pose, Side
 
 FORMAT_VERSION: Final = 1
 
@@ -323,9 +324,23 @@ class Shape:
     support: tuple[str, str] | None = None
     """The two resting points the body is set down on first (worked out when the figure
     loads; None: search)."""
+    sway: float = 0.0
+    """How far (× H) the hips are moved sideways toward the working side: a move across the
+    side view's line of sight, drawn in the view from behind (:data:`BEHIND_SCALE`)."""
+    side_bend: float = 0.0
+    """How far (degrees) the trunk bends sideways toward the working side (an arm overhead
+    reaches over with it); drawn in the view from behind too."""
+    heading: float = 0.0
+    """Which way the body is moving sideways at this moment: toward the working side
+    (positive), back (negative), or not (0). Set by :func:`shape_at` from the beat's two
+    keyframes, and for a still figure from its own sway or bend (where it reaches to)."""
 
     def angle(self, joint: str) -> float:
         return self.angles[_INDEX[joint]]
+
+    @property
+    def sideways(self) -> bool:
+        return self.sway != 0.0 or self.side_bend != 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,6 +386,10 @@ class Figure:
     press: Press | None = None
     """How it presses, for a contract-relax step (None: the working limbs are marked, no
     arrow)."""
+    behind_at: Point | None = None
+    """Where the view from behind stands (its floor's middle-left, × H), for a figure that
+    moves sideways (worked out when the figure loads, so it stays put while the body moves);
+    None: no view from behind."""
 
     @property
     def flow(self) -> bool:
@@ -417,6 +436,14 @@ class Picture:
     points: tuple[tuple[str, Point], ...]
     marks: tuple[Stroke, ...] = ()
     """Drawn over the body in the accent colour: the arrow of a press."""
+    behind: tuple[Limb, ...] = ()
+    """The small view from behind, for a figure that moves sideways (empty otherwise): the
+    body in the same colours, the working leg highlighted, the floor under it as a prop."""
+    behind_ghost: tuple[Stroke, ...] = ()
+    """Where the moving part of the view from behind starts (hips centred, trunk upright),
+    drawn faint under it, so the move reads as a change, not a posture."""
+    behind_marks: tuple[Stroke, ...] = ()
+    """The arrow from where it starts to where it goes, in the accent colour."""
 
     @property
     def pressing(self) -> bool:
@@ -437,17 +464,17 @@ class Picture:
         def flip_stroke(s: Stroke) -> Stroke:
             return Stroke(tuple(flip(p) for p in s.points), s.width, s.closed)
 
+        def flip_limb(limb: Limb) -> Limb:
+            return Limb(
+                limb.name,
+                tuple(flip_stroke(s) for s in limb.strokes),
+                limb.highlighted,
+                tuple(flip_stroke(s) for s in limb.glows),
+                limb.pressing,
+            )
+
         return Picture(
-            limbs=tuple(
-                Limb(
-                    limb.name,
-                    tuple(flip_stroke(s) for s in limb.strokes),
-                    limb.highlighted,
-                    tuple(flip_stroke(s) for s in limb.glows),
-                    limb.pressing,
-                )
-                for limb in self.limbs
-            ),
+            limbs=tuple(flip_limb(limb) for limb in self.limbs),
             props=tuple(
                 PropShape(p.kind, tuple((-r[2], r[1], -r[0], r[3]) for r in p.rects))
                 for p in self.props
@@ -455,17 +482,26 @@ class Picture:
             view=(-self.view[2], self.view[1], -self.view[0], self.view[3]),
             points=tuple((name, flip(p)) for name, p in self.points),
             marks=tuple(flip_stroke(s) for s in self.marks),
+            behind=tuple(flip_limb(limb) for limb in self.behind),
+            behind_ghost=tuple(flip_stroke(s) for s in self.behind_ghost),
+            behind_marks=tuple(flip_stroke(s) for s in self.behind_marks),
         )
-
-
-class FigureError(RoutineError):
-    """A figure file that cannot be used, with every problem found in it."""
 
 
 def figure_name_for(pose_id: str, figure: str | None) -> str:
     """The library figure a routine's pose shows: its own ``figure`` key, else its id (so a
     pose named like a library figure needs no key at all)."""
     return figure or pose_id
+
+
+def pose_figure(pose: Pose, library: Mapping[str, Figure]) -> Figure | None:
+    """The figure a routine's pose shows: the one its file draws inline (``[poses.figure]``),
+    else the library's by :func:`figure_name_for`; None when there is neither (no figure is
+    shown). Every place that draws a pose asks here, so the window, the lists and
+    ``figures`` agree."""
+    if isinstance(pose.inline_figure, Figure):
+        return pose.inline_figure
+    return library.get(figure_name_for(pose.id, pose.figure))
 
 
 # --- kinematics ---------------------------------------------------------------------------------
@@ -806,7 +842,199 @@ def _press_marks(press: Press, p: Mapping[str, Point]) -> tuple[Stroke, ...]:
     )
 
 
-def _picture(figure: Figure, placed: Mapping[str, Point], pressing: bool = False) -> Picture:
+SWAY_MOST: Final = 0.15
+SIDE_BEND_MOST: Final = 40.0
+BEHIND_SCALE: Final = 0.6
+"""The view from behind is drawn this size beside the figure: small, like an inset, yet big
+enough that a sway or a reach over reads from the mat."""
+BEHIND_SWAY_GAIN: Final = 2.5
+"""A sway of a few centimetres is drawn this much wider in the view from behind, so that at
+its size the move is seen, not measured."""
+BEHIND_ARROW: Final = 0.22
+"""The length (× H, before :data:`BEHIND_SCALE`) of the arrow over the view from behind."""
+BEHIND_GAP: Final = 0.10
+"""How far (× H) the view from behind stands behind the figure's back."""
+HIP_HALF: Final = 0.085
+SHOULDER_HALF: Final = 0.105
+STANCE_HALF: Final = 0.11
+"""From behind: half the hip joints' spread, the shoulder joints', and of the feet and knees
+on the floor (hip width), × H."""
+OVERHEAD: Final = 120.0
+"""A shoulder raised more than this (degrees) is an arm overhead, drawn up from behind."""
+
+
+def _turned(p: Point, length: float, degrees_from_up: float) -> Point:
+    """``p`` moved ``length`` up, leaning ``degrees_from_up`` toward +x (the working side)."""
+    return _step(p, 90.0 - degrees_from_up, length)
+
+
+def _from_behind(
+    shape: Shape, placed: Mapping[str, Point], sway: float, bend: float
+) -> dict[str, Point]:
+    """The body seen from behind (x toward the working side, y up, floor at 0): every height
+    is the side view's, only the sideways positions are drawn, from ``sway`` and ``bend``."""
+    hip_y = placed["hip"][1]
+    pelvis = (sway * BEHIND_SWAY_GAIN, hip_y)
+    out: dict[str, Point] = {"hip": pelvis}
+    rest_points = set(_rest_points(shape.rests))
+    for side, sign in (("near", 1.0), ("far", -1.0)):
+        out[f"{side}_hip"] = (pelvis[0] + sign * HIP_HALF, hip_y)
+        for name in ("knee", "ankle", "ball"):
+            point = f"{side}_{name}"
+            out[point] = (sign * STANCE_HALF, placed[point][1])
+        if f"{side}_knee" in rest_points:  # kneeling: the shin runs toward the viewer
+            out[f"{side}_ankle"] = out[f"{side}_knee"]
+            out[f"{side}_ball"] = out[f"{side}_knee"]
+    previous = pelvis
+    for index, (name, low) in enumerate(
+        (("waist", "hip"), ("chest", "waist"), ("shoulder", "chest"))
+    ):
+        rise = max(0.02, placed[name][1] - placed[low][1])
+        previous = out[name] = _turned(previous, rise, bend * (index + 1) / 3)
+    top = bend
+    out["neck"] = _turned(out["shoulder"], NECK, top * 1.1)
+    out["head"] = _turned(out["neck"], HEAD_RADIUS, top * 1.1)
+    across = _step((0.0, 0.0), -top, SHOULDER_HALF)  # along the shoulders, toward +x
+    for side, sign in (("near", 1.0), ("far", -1.0)):
+        joint = (out["shoulder"][0] + sign * across[0], out["shoulder"][1] + sign * across[1])
+        out[f"{side}_shoulder"] = joint
+        if shape.angle(f"{side}_shoulder") >= OVERHEAD:
+            elbow = _turned(joint, UPPER_ARM, top * 1.6)
+            wrist = _turned(elbow, FOREARM, top * 2.4)
+            out[f"{side}_fingertip"] = _turned(wrist, HAND, top * 2.8)
+        else:  # down in front of the body: toward the front thigh, at the side view's heights
+            reach = (joint[0] + STANCE_HALF * 0.8) / 2
+            elbow = (joint[0] + sign * 0.03, placed[f"{side}_elbow"][1])
+            wrist = (reach, placed[f"{side}_wrist"][1])
+            out[f"{side}_fingertip"] = (reach, placed[f"{side}_fingertip"][1])
+        out[f"{side}_elbow"], out[f"{side}_wrist"] = elbow, wrist
+    return out
+
+
+def _behind_strokes(b: Mapping[str, Point], shape: Shape) -> dict[str, tuple[Stroke, ...]]:
+    groups: dict[str, tuple[Stroke, ...]] = {
+        "body": (
+            Stroke((b["far_hip"], b["near_hip"]), THIGH_R * 2),
+            Stroke((b["hip"], b["waist"], b["chest"], b["shoulder"]), TRUNK_R * 2),
+            Stroke((b["far_shoulder"], b["near_shoulder"]), UPPER_ARM_R * 2),
+            Stroke((b["shoulder"], b["neck"]), NECK_R * 2),
+            Stroke((b["head"],), HEAD_RADIUS * 2),
+        )
+    }
+    for side in ("near", "far"):
+        leg = [b[f"{side}_hip"], b[f"{side}_knee"]]
+        if b[f"{side}_ankle"] != b[f"{side}_knee"]:
+            leg += [b[f"{side}_ankle"], b[f"{side}_ball"]]
+        groups[f"{side}_leg"] = (Stroke(tuple(leg), THIGH_R * 2),)
+        arm = (
+            b[f"{side}_shoulder"],
+            b[f"{side}_elbow"],
+            b[f"{side}_wrist"],
+            b[f"{side}_fingertip"],
+        )
+        groups[f"{side}_arm"] = (Stroke(arm, UPPER_ARM_R * 2),)
+    return groups
+
+
+BEHIND_HALF_WIDTH: Final = STANCE_HALF + 0.25
+"""Half the width (× H, before :data:`BEHIND_SCALE`) the view from behind needs: the stance,
+and an arm reaching over the head."""
+
+
+def _behind_place(figure: Figure) -> tuple[Point, PropShape] | None:
+    """Where the view from behind stands, and its floor: behind the upper body's rearmost
+    point in any beat, above whatever of the body lies under it there (a kneeling figure's
+    back leg), so it never covers the figure. None for a figure that does not move sideways."""
+    if not any(beat.sideways for beat in figure.beats):
+        return None
+    placed = [_place(shape, figure.props, figure.anchor) for shape in figure.beats]
+    upper = [x for points in placed for x, y in points.values() if y > points["hip"][1] * 0.8]
+    half = BEHIND_HALF_WIDTH * BEHIND_SCALE
+    middle = min(upper) - BEHIND_GAP - half
+    under = [
+        y + _RADIUS[name]
+        for points in placed
+        for name, (x, y) in points.items()
+        if middle - half <= x <= middle + half
+    ]
+    base = max(under, default=0.0) + (0.05 if under else 0.0)
+    floor = PropShape("floor", ((middle - half, base - FLOOR_STROKE, middle + half, base),))
+    return (middle, base), floor
+
+
+FLOOR_STROKE: Final = 0.008
+"""The floor line's width (× H) under the view from behind, like the main floor's."""
+
+
+def _behind(figure: Figure, shape: Shape, placed: Mapping[str, Point]) -> dict[str, Any]:
+    """The view from behind for a figure that moves sideways (see :attr:`Shape.sway`), set
+    behind the figure's back at :data:`BEHIND_SCALE`: the body now, faint where the move
+    starts (hips centred, trunk upright), and an arrow over the head from there to here."""
+    origin = figure.behind_at
+    if origin is None:
+        return {}
+    now = _from_behind(shape, placed, shape.sway, shape.side_bend)
+    start = _from_behind(shape, placed, 0.0, 0.0)
+    k = BEHIND_SCALE
+
+    def at(p: Point) -> Point:
+        return (origin[0] + p[0] * k, origin[1] + p[1] * k)
+
+    def scaled(stroke: Stroke) -> Stroke:
+        return Stroke(tuple(at(p) for p in stroke.points), stroke.width * k, stroke.closed)
+
+    groups = _behind_strokes(now, shape)
+    overhead = [side for side in ("near", "far") if shape.angle(f"{side}_shoulder") >= OVERHEAD]
+    # An arm that is down is in front of the body, which hides it from behind: only an arm
+    # overhead is drawn. The other leg is paler, as the far leg is in the side view.
+    order = ["far_leg", "near_leg", "body", *(f"{side}_arm" for side in overhead)]
+    behind = tuple(
+        Limb(name, tuple(scaled(s) for s in groups[name]), name in figure.highlight)
+        for name in order
+    )
+    # Where the move starts: the trunk and head (and an arm overhead), enough to see the
+    # move against, at a few strokes a frame.
+    moving = _behind_strokes(start, shape)
+    ghost = tuple(
+        scaled(s)
+        for s in (
+            moving["body"][1],
+            moving["body"][-1],
+            *(moving[f"{side}_arm"][0] for side in overhead),
+        )
+    )
+    # The arrow: over the head (or the hand overhead), the way this beat moves, always the
+    # same length, so "out" and "in" read at a glance at any moment of the beat.
+    tip = "head" if not overhead else f"{overhead[0]}_fingertip"
+    lift = (HEAD_RADIUS if tip == "head" else HAND_R) + 0.07
+    marks: tuple[Stroke, ...] = ()
+    if shape.heading:
+        sense = 1.0 if shape.heading > 0 else -1.0
+        above = (now[tip][0], now[tip][1] + lift)
+        a = at((above[0] - sense * BEHIND_ARROW / 2, above[1]))
+        z = at((above[0] + sense * BEHIND_ARROW / 2, above[1]))
+        ux, uy = sense, 0.0
+        head = PRESS_HEAD * 0.8
+        end = (z[0] - ux * head, z[1] - uy * head)
+        half = head * 0.8
+        marks = (
+            Stroke((a, end), PRESS_WIDTH * 0.7),
+            Stroke(
+                (
+                    (end[0] - uy * half, end[1] + ux * half),
+                    z,
+                    (end[0] + uy * half, end[1] - ux * half),
+                ),
+                PRESS_WIDTH / 3,
+                closed=True,
+            ),
+        )
+    return {"behind": behind, "behind_ghost": ghost, "behind_marks": marks}
+
+
+def _picture(
+    figure: Figure, shape: Shape, placed: Mapping[str, Point], pressing: bool = False
+) -> Picture:
     groups = _strokes(placed)
     glows: dict[str, list[Stroke]] = {name: [] for name in LIMBS}
     for target in figure.targets:
@@ -833,6 +1061,7 @@ def _picture(figure: Figure, placed: Mapping[str, Point], pressing: bool = False
         view=figure.view,
         points=tuple((name, placed[name]) for name in POINT_NAMES),
         marks=marks,
+        **_behind(figure, shape, placed),
     )
 
 
@@ -862,13 +1091,13 @@ def shape_at(figure: Figure, beat_index: int, fraction: float) -> Shape:
     between only if it rests at both ends. A still figure ignores the beat.
     """
     if not figure.flow:
-        return figure.beats[0]
+        return _keyframe(figure, 0)
     count = len(figure.beats)
     current = figure.beats[beat_index % count]
     previous = figure.beats[(beat_index - 1) % count]
     t = ease(fraction)
     if t >= 1.0:
-        return current
+        return replace(current, heading=_heading(previous, current))
     angles = tuple(a + (b - a) * t for a, b in zip(previous.angles, current.angles, strict=True))
     rests = tuple(r for r in previous.rests if r in current.rests)
     if not rests:  # different parts rest at each end: keep whichever end is nearer
@@ -882,7 +1111,22 @@ def shape_at(figure: Figure, beat_index: int, fraction: float) -> Shape:
         ),
         None,
     )
-    return Shape(angles, rests, current.label, support)
+    sway = previous.sway + (current.sway - previous.sway) * t
+    bend = previous.side_bend + (current.side_bend - previous.side_bend) * t
+    return Shape(angles, rests, current.label, support, sway, bend, _heading(previous, current))
+
+
+def _heading(previous: Shape, current: Shape) -> float:
+    """Which way (sign) the body moves sideways going from ``previous`` to ``current``."""
+    return (current.sway - previous.sway) * 100 + (current.side_bend - previous.side_bend)
+
+
+def _keyframe(figure: Figure, index: int) -> Shape:
+    """Keyframe ``index`` as it is reached: with the sideways way it was moving (a still
+    figure: toward where it reaches)."""
+    shape = figure.beats[index]
+    before = figure.beats[index - 1] if figure.flow else replace(shape, sway=0.0, side_bend=0.0)
+    return replace(shape, heading=_heading(before, shape))
 
 
 def picture_of(
@@ -890,7 +1134,7 @@ def picture_of(
 ) -> Picture:
     """``shape`` of ``figure``, placed and drawn; mirrored for the left side. ``pressing``
     marks the press (see :func:`press_picture`)."""
-    picture = _picture(figure, _place(shape, figure.props, figure.anchor), pressing)
+    picture = _picture(figure, shape, _place(shape, figure.props, figure.anchor), pressing)
     return picture.mirrored() if side is Side.LEFT else picture
 
 
@@ -926,32 +1170,39 @@ def beat_travel(figure: Figure, samples: int = 4) -> tuple[float, ...]:
 
 def still_picture(figure: Figure, side: Side | None = None) -> Picture:
     """The figure when nothing moves: its still beat (a hold's only shape)."""
-    return picture_of(figure, figure.beats[figure.still], side)
+    return picture_of(figure, _keyframe(figure, figure.still), side)
 
 
 def beat_picture(figure: Figure, beat: int, side: Side | None = None) -> Picture:
     """The keyframe of ``beat``: where the body is at the end of that beat."""
-    return picture_of(figure, figure.beats[beat], side)
+    return picture_of(figure, _keyframe(figure, beat), side)
 
 
 def press_picture(figure: Figure, side: Side | None = None) -> Picture:
     """The still figure pressing, as in a contract-relax step's press: the same body (a press
     moves nothing), its pressing limb marked, and with a :class:`Press` an arrow the way the
     push goes. The release is :func:`still_picture` again."""
-    return picture_of(figure, figure.beats[figure.still], side, pressing=True)
+    return picture_of(figure, _keyframe(figure, figure.still), side, pressing=True)
 
 
-def _bounds(picture: Picture) -> Rect:
+def body_bounds(picture: Picture) -> Rect:
+    """The box (× H) the body of ``picture`` fits in: flesh, target areas and marks, not the
+    props, which stay put while a figure moves. A painter repaints the union of the old and
+    the new frame's boxes, not its whole widget."""
+    return _bounds(picture, props=False)
+
+
+def _bounds(picture: Picture, props: bool = True) -> Rect:
     xs0, ys0, xs1, ys1 = [], [], [], []
-    strokes = [s for limb in picture.limbs for s in limb.strokes + limb.glows]
-    for stroke in (*strokes, *picture.marks):
+    strokes = [s for limb in (*picture.limbs, *picture.behind) for s in limb.strokes + limb.glows]
+    for stroke in (*strokes, *picture.marks, *picture.behind_ghost, *picture.behind_marks):
         r = stroke.width / 2
         for x, y in stroke.points:
             xs0.append(x - r)
             xs1.append(x + r)
             ys0.append(y - r)
             ys1.append(y + r)
-    for prop in picture.props:
+    for prop in picture.props if props else ():
         for rect in prop.rects:
             xs0.append(rect[0])
             ys0.append(rect[1])
@@ -965,7 +1216,7 @@ VIEW_MARGIN: Final = 0.06
 
 def _view(figure: Figure) -> Rect:
     """The box all beats (and the press's arrow) fit in, with a margin, floor included."""
-    boxes = [_bounds(picture_of(figure, shape)) for shape in figure.beats]
+    boxes = [_bounds(picture_of(figure, _keyframe(figure, i))) for i in range(len(figure.beats))]
     if figure.press is not None:
         boxes.append(_bounds(press_picture(figure)))
     m = VIEW_MARGIN
@@ -979,8 +1230,47 @@ def _view(figure: Figure) -> Rect:
 
 # --- reading a figure file ----------------------------------------------------------------------
 
+FieldPath = tuple[str | int, ...]
 
-def _angles(table: _Table, base: tuple[float, ...] | None) -> tuple[float, ...] | None:
+
+class _Reports(Protocol):
+    def add(self, path: FieldPath, message: str) -> None: ...
+
+
+class _Checked(Protocol):
+    """What the reader needs of a table being checked: the routine loader's ``_Table``.
+
+    Described here rather than imported because the loader imports this module (a routine's
+    inline figure is read by :func:`read_figure`); ``core/figure_files`` hands it a table for
+    a library file, the loader one for a pose's ``figure``, each finding lines in its own file.
+    """
+
+    @property
+    def data(self) -> dict[str, Any]: ...
+    @property
+    def path(self) -> FieldPath: ...
+    @property
+    def problems(self) -> _Reports: ...
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def clean(self) -> bool: ...
+    def table(self, value: object, path: FieldPath, what: str) -> _Checked: ...
+    def suggest(self, word: str, options: list[str] | tuple[str, ...]) -> str: ...
+    def allow(self, *keys: str) -> None: ...
+    def text(self, key: str, required: bool = ..., limit: int = ...) -> str | None: ...
+    def texts(
+        self, key: str, required: bool = ..., limit: int = ..., most: int = ...
+    ) -> tuple[str, ...] | None: ...
+    def ident(self, key: str) -> str | None: ...
+    def number(
+        self, key: str, low: float, high: float, required: bool = ..., whole: bool = ...
+    ) -> float | None: ...
+    def whole(self, key: str, low: int, high: int, required: bool = ...) -> int | None: ...
+    def tables(self, key: str, most: int) -> list[tuple[FieldPath, object]]: ...
+
+
+def _angles(table: _Checked, base: tuple[float, ...] | None) -> tuple[float, ...] | None:
     """The ``joints`` table of a shape: unknown joints, wrong types and angles outside their
     joint's range are each named at their line."""
     values = list(base) if base is not None else [0.0] * len(JOINT_NAMES)
@@ -992,7 +1282,7 @@ def _angles(table: _Table, base: tuple[float, ...] | None) -> tuple[float, ...] 
         value = table.data[key]
         path = (*table.path, key)
         if key not in keys:
-            hint = _suggest(key, keys) or " (see the joints in core/figures.py)"
+            hint = table.suggest(key, keys) or " (see the joints in core/figures.py)"
             table.problems.add(path, f"unknown joint {key!r}{hint}")
             ok = False
             continue
@@ -1015,7 +1305,7 @@ def _angles(table: _Table, base: tuple[float, ...] | None) -> tuple[float, ...] 
     return tuple(values) if ok else None
 
 
-def _rests(table: _Table, base: tuple[str, ...] | None) -> tuple[str, ...] | None:
+def _rests(table: _Checked, base: tuple[str, ...] | None) -> tuple[str, ...] | None:
     if "rests" not in table.data and base is not None:
         return base
     names = table.texts("rests", required=True, limit=40, most=12)
@@ -1023,7 +1313,7 @@ def _rests(table: _Table, base: tuple[str, ...] | None) -> tuple[str, ...] | Non
         return None
     for i, name in enumerate(names):
         if name not in REST_PARTS:
-            hint = _suggest(name, list(REST_PARTS)) or f" (one of: {', '.join(REST_PARTS)})"
+            hint = table.suggest(name, list(REST_PARTS)) or f" (one of: {', '.join(REST_PARTS)})"
             table.problems.add((*table.path, "rests", i), f"unknown resting part {name!r}{hint}")
             return None
     if len(_rest_points(names)) < 2:
@@ -1034,8 +1324,8 @@ def _rests(table: _Table, base: tuple[str, ...] | None) -> tuple[str, ...] | Non
     return names
 
 
-def _shape(table: _Table, earlier: Sequence[Shape | None]) -> Shape | None:
-    table.allow("label", "like", "rests", "joints")
+def _shape(table: _Checked, earlier: Sequence[Shape | None]) -> Shape | None:
+    table.allow("label", "like", "rests", "joints", "sway", "side_bend")
     label = table.text("label", limit=80) or ""
     base: Shape | None = None
     if "like" in table.data:
@@ -1049,37 +1339,41 @@ def _shape(table: _Table, earlier: Sequence[Shape | None]) -> Shape | None:
     rests = _rests(table, base.rests if base else None)
     joints: tuple[float, ...] | None
     if "joints" in table.data:
-        inner = _Table(table.data["joints"], (*table.path, "joints"), table.problems, "joints")
+        inner = table.table(table.data["joints"], (*table.path, "joints"), "joints")
         joints = _angles(inner, base.angles if base else None) if inner.ok else None
     elif base is not None:
         joints = base.angles
     else:
         table.problems.add((*table.path, "joints"), "missing (required)")
         joints = None
+    sway = table.number("sway", -SWAY_MOST, SWAY_MOST)
+    bend = table.number("side_bend", -SIDE_BEND_MOST, SIDE_BEND_MOST)
     if rests is None or joints is None:
         return None
-    return Shape(joints, rests, label)
+    sway = sway if sway is not None else base.sway if base else 0.0
+    bend = bend if bend is not None else base.side_bend if base else 0.0
+    return Shape(joints, rests, label, sway=sway, side_bend=bend)
 
 
-def _props(top: _Table, beats: int) -> list[PropSpec] | None:
+def _props(top: _Checked, beats: int) -> list[PropSpec] | None:
     if "props" not in top.data:
         return []
     out: list[PropSpec] = []
     ok = True
     for path, value in top.tables("props", 8):
-        t = _Table(value, path, top.problems, "a prop")
+        t = top.table(value, path, "a prop")
         if not t.ok:
             ok = False
             continue
         t.allow("kind", "under", "size", "offset", "beat")
         kind = t.text("kind", required=True, limit=20)
         if kind is not None and kind not in PROP_KINDS:
-            hint = _suggest(kind, PROP_KINDS) or f" (one of: {', '.join(PROP_KINDS)})"
+            hint = t.suggest(kind, PROP_KINDS) or f" (one of: {', '.join(PROP_KINDS)})"
             t.problems.add((*path, "kind"), f"unknown prop {kind!r}{hint}")
             kind = None
         under = t.text("under", required=kind not in (None, "mat"), limit=40)
         if under is not None and under not in REST_PARTS:
-            hint = _suggest(under, list(REST_PARTS))
+            hint = t.suggest(under, list(REST_PARTS))
             t.problems.add((*path, "under"), f"unknown body part {under!r}{hint}")
             under = None
         size = t.text("size", limit=20) or "tall"
@@ -1097,73 +1391,88 @@ def _props(top: _Table, beats: int) -> list[PropSpec] | None:
 PRESS_TOWARD: Final[Mapping[str, int]] = {"flexion": 1, "extension": -1}
 
 
-def _press(top: _Table) -> Press | None:
+def _press(top: _Checked) -> Press | None:
     """The ``press`` table: which joint pushes, and toward flexion or extension. None when
     there is none, or when it is wrong (then each problem is named at its line)."""
     if "press" not in top.data:
         return None
-    t = _Table(top.data["press"], ("press",), top.problems, "a press")
+    t = top.table(top.data["press"], (*top.path, "press"), "a press")
     if not t.ok:
         return None
     t.allow("joint", "toward")
     joint = t.text("joint", required=True, limit=40)
     if joint is not None and joint not in PRESS_SEGMENTS:
-        hint = _suggest(joint, list(PRESS_SEGMENTS)) or " (see the joints in core/figures.py)"
-        t.problems.add(("press", "joint"), f"unknown joint {joint!r}{hint}")
+        hint = t.suggest(joint, list(PRESS_SEGMENTS)) or " (see the joints in core/figures.py)"
+        t.problems.add((*t.path, "joint"), f"unknown joint {joint!r}{hint}")
         joint = None
     toward = t.text("toward", required=True, limit=20)
     if toward is not None and toward not in PRESS_TOWARD:
-        t.problems.add(("press", "toward"), f"must be one of: {', '.join(PRESS_TOWARD)}")
+        t.problems.add((*t.path, "toward"), f"must be one of: {', '.join(PRESS_TOWARD)}")
         toward = None
     if joint is None or toward is None or not t.clean:
         return None
     return Press(joint, PRESS_TOWARD[toward])
 
 
-def _names(top: _Table, key: str, allowed: Sequence[str]) -> tuple[str, ...] | None:
+def _names(top: _Checked, key: str, allowed: Sequence[str]) -> tuple[str, ...] | None:
     names = top.texts(key, limit=40) or ()
     for i, name in enumerate(names):
         if name not in allowed:
-            hint = _suggest(name, list(allowed)) or f" (one of: {', '.join(allowed)})"
-            top.problems.add((key, i), f"unknown {key} {name!r}{hint}")
+            hint = top.suggest(name, list(allowed)) or f" (one of: {', '.join(allowed)})"
+            top.problems.add((*top.path, key, i), f"unknown {key} {name!r}{hint}")
             return None
     return names
 
 
-def _figure(data: dict[str, Any], problems: _Problems) -> Figure | None:
-    top = _Table(data, (), problems, "a figure")
-    top.allow(
-        "format",
-        "name",
-        "title",
-        "shape",
-        "beats",
-        "props",
-        "target",
-        "highlight",
-        "still",
-        "anchor",
-        "press",
-    )
-    version = top.whole("format", 1, 1_000_000)
-    if version is not None and version != FORMAT_VERSION:
-        problems.add(("format",), f"this app reads format {FORMAT_VERSION}, not {version}")
-    name = top.ident("name")
-    title = top.text("title", required=True, limit=80)
+_BODY_KEYS: Final = (
+    "shape",
+    "beats",
+    "props",
+    "target",
+    "highlight",
+    "still",
+    "anchor",
+    "press",
+)
+"""What draws a figure: the same keys in a library file and in a routine's inline figure."""
+
+
+def read_figure(top: _Checked, name: str | None = None, title: str | None = None) -> Figure | None:
+    """The figure in ``top``, or None with each problem named at its line in ``top``'s file.
+
+    A library file's table (``name`` None) gives ``format``, ``name`` and ``title`` itself; a
+    routine pose's inline figure (``[poses.figure]``) is given the pose's id and name instead
+    and may only retitle itself. Both are read by this one reader, so an inline figure is held
+    to exactly the library's rules and messages; the routine loader calls it on the table it is
+    reading, so its problems carry the routine file's lines.
+    """
+    inline = name is not None
+    if inline:
+        top.allow("title", *_BODY_KEYS)
+    else:
+        top.allow("format", "name", "title", *_BODY_KEYS)
+        version = top.whole("format", 1, 1_000_000)
+        if version is not None and version != FORMAT_VERSION:
+            top.problems.add(
+                (*top.path, "format"), f"this app reads format {FORMAT_VERSION}, not {version}"
+            )
+        name = top.ident("name")
+    title = top.text("title", required=not inline, limit=80) or title
+    at = top.path
     shapes: list[Shape | None] = []
     if ("shape" in top.data) == ("beats" in top.data):
         both = "shape" in top.data
-        problems.add(
-            ("shape",),
+        top.problems.add(
+            (*at, "shape"),
             "give either shape (a still figure) or beats (a flow), not both"
             if both
             else "missing: give shape (a still figure) or beats (a flow)",
         )
     elif "shape" in top.data:
-        shapes.append(_shape(_Table(top.data["shape"], ("shape",), problems, "a shape"), shapes))
+        shapes.append(_shape(top.table(top.data["shape"], (*at, "shape"), "a shape"), shapes))
     else:
         for path, value in top.tables("beats", 8):
-            t = _Table(value, path, problems, "a beat")
+            t = top.table(value, path, "a beat")
             shapes.append(_shape(t, shapes) if t.ok else None)
     props = _props(top, len(shapes))
     targets = _names(top, "target", TARGETS)
@@ -1171,20 +1480,25 @@ def _figure(data: dict[str, Any], problems: _Problems) -> Figure | None:
     still = top.whole("still", 0, max(0, len(shapes) - 1)) or 0
     anchor = top.text("anchor", limit=40) or ""
     if anchor and anchor not in POINT_NAMES:
-        problems.add(("anchor",), f"unknown point {anchor!r}" + _suggest(anchor, POINT_NAMES))
+        top.problems.add(
+            (*at, "anchor"), f"unknown point {anchor!r}" + top.suggest(anchor, POINT_NAMES)
+        )
     press = _press(top)
-    if problems.found or name is None or title is None or props is None or not shapes:
+    if not top.clean or name is None or title is None or props is None or not shapes:
         return None
     beats = tuple(s for s in shapes if s is not None)
     if len(beats) != len(shapes) or targets is None or highlight is None:
         return None
+
+    def beat_path(index: int) -> tuple[str | int, ...]:
+        return (*at, "shape") if len(beats) == 1 else (*at, "beats", index)
+
     for prop in props:
         if prop.under is not None and not set(REST_PARTS[prop.under]) & set(
             _rest_points(beats[prop.beat].rests)
         ):
-            where: tuple[str | int, ...] = ("shape",) if len(beats) == 1 else ("beats", prop.beat)
-            problems.add(
-                (*where, "rests"),
+            top.problems.add(
+                (*beat_path(prop.beat), "rests"),
                 f"a {prop.kind} is under {prop.under!r}, which does not rest in this beat",
             )
             return None
@@ -1192,11 +1506,9 @@ def _figure(data: dict[str, Any], problems: _Problems) -> Figure | None:
         anchor = _rest_points(beats[still].rests)[0]
     heights = _support_heights(props)
     beats = tuple(
-        Shape(
-            shape.angles,
-            shape.rests,
-            shape.label,
-            support_pair(kinematics(shape.angles), _rest_points(shape.rests), heights),
+        replace(
+            shape,
+            support=support_pair(kinematics(shape.angles), _rest_points(shape.rests), heights),
         )
         for shape in beats
     )
@@ -1215,54 +1527,18 @@ def _figure(data: dict[str, Any], problems: _Problems) -> Figure | None:
         gaps = rest_gaps(figure, index)
         off = {p: g for p, g in gaps.items() if abs(g) > REST_TOLERANCE}
         if off:
-            at: tuple[str | int, ...] = ("shape",) if len(beats) == 1 else ("beats", index)
             worst = max(off, key=lambda p: abs(off[p]))
             relation = "above" if off[worst] > 0 else "into"
-            problems.add(
-                (*at, "rests"),
+            top.problems.add(
+                (*beat_path(index), "rests"),
                 f"the angles leave {worst.replace('_', ' ')} {abs(off[worst]):.3f} H {relation} "
                 f"what it rests on ({len(off)} resting point(s) off by more than "
                 f"{REST_TOLERANCE} H)",
             )
-    if problems.found:
+    if not top.clean:
         return None
     figure = replace(figure, scenery=_scenery(figure))
+    behind = _behind_place(figure)
+    if behind is not None:
+        figure = replace(figure, behind_at=behind[0], scenery=(*figure.scenery, behind[1]))
     return replace(figure, view=_view(figure))
-
-
-def load_figure(content: str | bytes, file: str) -> Figure:
-    """Validate a figure file's content; ``file`` names it in messages and is not opened.
-
-    Any bytes give a :class:`Figure` or a :class:`FigureError` listing every problem as
-    ``FILE:LINE: field: message``, found by the routine loader's own line finder.
-    """
-    data, problems = read_toml(content, file, FigureError)
-    figure = _figure(data, problems)
-    if figure is None:
-        if not problems.found:  # pragma: no cover - every None path reports first
-            problems.add((), "could not be read")
-        raise FigureError(problems.found)
-    return figure
-
-
-def load_figures(files: Iterable[tuple[str, str | bytes]]) -> dict[str, Figure]:
-    """A library from ``(file name, content)`` pairs: each figure by its name, which must be
-    its file's stem (so a pose's ``figure = "lizard"`` finds ``lizard.toml``)."""
-    library: dict[str, Figure] = {}
-    problems: list[Problem] = []
-    for file, content in files:
-        try:
-            figure = load_figure(content, file)
-        except FigureError as error:
-            problems.extend(error.problems)
-            continue
-        stem = file.rsplit("/", 1)[-1].rsplit(":", 1)[-1].removesuffix(".toml")
-        if figure.name != stem:
-            problems.append(Problem(file, 1, "name", f"{figure.name!r} must match the file name"))
-        elif figure.name in library:
-            problems.append(Problem(file, 1, "name", f"{figure.name!r} is defined twice"))
-        else:
-            library[figure.name] = figure
-    if problems:
-        raise FigureError(problems)
-    return library

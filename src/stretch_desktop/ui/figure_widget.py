@@ -18,13 +18,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import (
     QBrush,
     QColor,
     QImage,
     QPainter,
-    QPainterPath,
     QPaintEvent,
     QPalette,
     QPen,
@@ -33,15 +32,18 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from stretch_desktop.core.figure_files import load_figures
 from stretch_desktop.core.figures import (
     Figure,
+    Limb,
     Picture,
+    Rect,
     Stroke,
     beat_travel,
+    body_bounds,
     ease,
     figure_at,
-    figure_name_for,
-    load_figures,
+    pose_figure,
     press_picture,
     still_picture,
 )
@@ -54,10 +56,10 @@ FLOOR_WIDTH = 0.008
 MIN_MOVE_PX = 2.0
 """A flow's new frame is worked out and painted only once the point that moves most can have
 moved this far on screen. Working a picture out costs about 0.25 ms and painting a large one
-1.7-3 ms (measured offscreen at 380-450 px; antialiased filling is most of it), so the paint
-rate is what a flow costs: in the window at 1280x800, 1 px steps gave 9-10 paints a second
-(2.6-3.4 % of a core), 2 px steps half that. Two pixels (about half a millimetre) are too
-small a step to see as a jump from the mat, and the flows here are slow."""
+about 1 ms (offscreen at 440 px, after strokes moved to device pixels: 1.8-2 ms before), and
+only the box the body moves in is repainted, so the paint rate is what a flow costs: 1 px steps
+gave 9-10 paints a second in the low lunge's sway, 2 px half that. Two pixels (about half a
+millimetre) are too small a step to see as a jump from the mat, and the flows here are slow."""
 PRESS_HALO = 0.045
 """How far (× H) the halo of a pressing limb reaches beyond its flesh."""
 ICON_CACHE_SIZE = 256
@@ -79,9 +81,9 @@ def builtin_figures() -> Mapping[str, Figure]:
 
 
 def figure_for_pose(pose: Pose) -> Figure | None:
-    """The library figure a routine's pose shows (its ``figure`` key, else its id), or None
-    for a pose the library has no figure for (a user's own pose): show nothing then."""
-    return builtin_figures().get(figure_name_for(pose.id, pose.figure))
+    """The figure a routine's pose shows: its own inline one, else the library's (its
+    ``figure`` key, else its id), or None for a pose that has neither (show nothing then)."""
+    return pose_figure(pose, builtin_figures())
 
 
 def _blend(below: QColor, above: QColor, amount: float) -> QColor:
@@ -106,6 +108,7 @@ class FigureColours:
     prop_edge: QColor
     mat: QColor
     floor: QColor
+    ghost: QColor
 
 
 def figure_colours(palette: QPalette) -> FigureColours:
@@ -128,6 +131,7 @@ def figure_colours(palette: QPalette) -> FigureColours:
         prop_edge=_blend(background, text, 0.45),
         mat=_blend(background, accent, 0.4),
         floor=_blend(background, text, 0.35),
+        ghost=_blend(background, text, 0.16),
     )
 
 
@@ -148,16 +152,56 @@ def dark_palette() -> QPalette:
     return palette
 
 
-def _pen(colour: QColor, width: float) -> QPen:
-    pen = QPen(colour, width)
+@functools.lru_cache(maxsize=64)
+def _pen_of(rgba: int, width: float) -> QPen:
+    pen = QPen(QColor.fromRgba(rgba), width)
     pen.setCapStyle(Qt.PenCapStyle.RoundCap)
     pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
     return pen
 
 
-def _draw_stroke(painter: QPainter, stroke: Stroke, colour: QColor, extra: float) -> None:
-    width = stroke.width + extra
-    points = [QPointF(x, y) for x, y in stroke.points]
+def _pen(colour: QColor, width: float) -> QPen:
+    """A round pen, made once per colour and width: a flow's frame draws some thirty strokes
+    with a handful of pens, and making a pen each time was a tenth of the paint."""
+    return _pen_of(colour.rgba(), width)
+
+
+@dataclass(frozen=True, slots=True)
+class _Device:
+    """Figure units (× H, y up) to device pixels (y down): ``x * scale + x0``, ``y0 - y *
+    scale``. The painter strokes in pixels, with no scale of its own: Qt strokes a wide line
+    about three times faster in pixels than under a scaling transform (measured 10-12 µs
+    against 28-32 µs a stroke at 440 px), and the strokes are a frame's whole cost."""
+
+    scale: float
+    x0: float
+    y0: float
+
+    def point(self, x: float, y: float) -> QPointF:
+        return QPointF(self.x0 + x * self.scale, self.y0 - y * self.scale)
+
+    def rect(self, r: Rect) -> QRectF:
+        return QRectF(
+            self.x0 + r[0] * self.scale,
+            self.y0 - r[3] * self.scale,
+            (r[2] - r[0]) * self.scale,
+            (r[3] - r[1]) * self.scale,
+        )
+
+
+def _draw_stroke(
+    painter: QPainter,
+    stroke: Stroke,
+    colour: QColor,
+    extra: float,
+    device: _Device,
+    points: list[QPointF] | None = None,
+) -> None:
+    """``stroke`` in ``colour``, ``extra`` (× H) wider; ``points`` are its points on the device
+    when the caller has them already (a limb's gap and the limb itself share them)."""
+    width = (stroke.width + extra) * device.scale
+    if points is None:
+        points = [device.point(x, y) for x, y in stroke.points]
     if len(points) == 1:
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(colour)
@@ -168,11 +212,10 @@ def _draw_stroke(painter: QPainter, stroke: Stroke, colour: QColor, extra: float
         painter.setBrush(colour)
         painter.drawPolygon(QPolygonF(points))
         return
-    painter.setBrush(Qt.BrushStyle.NoBrush)
-    path = QPainterPath(points[0])
-    for point in points[1:]:
-        path.lineTo(point)
-    painter.drawPath(path)
+    if len(points) == 2:  # a line or a polyline never fills: the brush left set does no harm
+        painter.drawLine(points[0], points[1])
+        return
+    painter.drawPolyline(points)
 
 
 def paint_picture(
@@ -180,35 +223,64 @@ def paint_picture(
 ) -> None:
     """Paint ``picture`` into ``rect``, scaled to fit its view box and centred (the aspect is
     kept); the floor line runs across the whole rect. The painter's state is restored."""
-    x0, y0, x1, y1 = picture.view
-    scale = min(rect.width() / (x1 - x0), rect.height() / (y1 - y0))
+    x0, _, _, y1 = picture.view
+    scale, left, top = _placement(rect, picture.view)
     if scale <= 0:
         return
+    device = _Device(scale, left - x0 * scale, top + y1 * scale)
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    left = rect.x() + (rect.width() - (x1 - x0) * scale) / 2
-    top = rect.y() + (rect.height() - (y1 - y0) * scale) / 2
-    painter.translate(left - x0 * scale, top + y1 * scale)
-    painter.scale(scale, -scale)  # from here on: × H, y up, floor at 0
-    reach = (rect.x() - left) / scale + x0, (rect.right() - left) / scale + x0
-    painter.setPen(_pen(colours.floor, FLOOR_WIDTH))
-    painter.drawLine(QPointF(reach[0], -FLOOR_WIDTH / 2), QPointF(reach[1], -FLOOR_WIDTH / 2))
+    floor = device.point(0.0, -FLOOR_WIDTH / 2).y()
+    painter.setPen(_pen(colours.floor, FLOOR_WIDTH * scale))
+    painter.drawLine(QPointF(rect.x(), floor), QPointF(rect.right(), floor))
     for prop in picture.props:
-        if prop.kind == "mat":
+        if prop.kind in ("mat", "floor"):  # the floor: under the view from behind
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(colours.mat)
+            painter.setBrush(colours.mat if prop.kind == "mat" else colours.floor)
             for r in prop.rects:
-                painter.drawRect(QRectF(r[0], r[1], r[2] - r[0], r[3] - r[1]))
-    edge = QPen(colours.prop_edge, 0.006)
+                painter.drawRect(device.rect(r))
+    edge = QPen(colours.prop_edge, 0.006 * scale)
     edge.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    corner = 0.008 * scale
     for prop in picture.props:
-        if prop.kind == "mat":
+        if prop.kind in ("mat", "floor"):
             continue
         painter.setPen(edge)
         painter.setBrush(QBrush(colours.prop))
         for r in prop.rects:
-            painter.drawRoundedRect(QRectF(r[0], r[1], r[2] - r[0], r[3] - r[1]), 0.008, 0.008)
-    for limb in picture.limbs:
+            painter.drawRoundedRect(device.rect(r), corner, corner)
+    _paint_limbs(painter, picture.limbs, colours, device)
+    for mark in picture.marks:
+        _draw_stroke(painter, mark, colours.background, OUTLINE, device)
+    for mark in picture.marks:
+        _draw_stroke(painter, mark, colours.highlight, 0.0, device)
+    if picture.behind:
+        _paint_behind(painter, picture, colours, device)
+    painter.restore()
+
+
+def _paint_behind(
+    painter: QPainter, picture: Picture, colours: FigureColours, device: _Device
+) -> None:
+    """The small view from behind: where the move starts, faint; the body as it is now, in
+    the figure's own colours (the working leg highlighted); the arrow of the move."""
+    for stroke in picture.behind_ghost:
+        _draw_stroke(painter, stroke, colours.ghost, 0.0, device)
+    # No gaps: at this size the few crossings read without them, and each is a stroke a frame.
+    _paint_limbs(painter, picture.behind, colours, device, gaps=False)
+    for mark in picture.behind_marks:
+        _draw_stroke(painter, mark, colours.highlight, 0.0, device)
+
+
+def _paint_limbs(
+    painter: QPainter,
+    limbs: tuple[Limb, ...],
+    colours: FigureColours,
+    device: _Device,
+    gaps: bool = True,
+) -> None:
+    """Each group in its colour, back to front, the near ones with a gap around them."""
+    for limb in limbs:
         far = limb.name.startswith("far_")
         if limb.highlighted:
             colour = colours.far_highlight if far else colours.highlight
@@ -216,19 +288,25 @@ def paint_picture(
             colour = colours.far if far else colours.body
         if limb.pressing:  # a halo of effort around the limb (its target area stays on it)
             for stroke in limb.strokes:
-                _draw_stroke(painter, stroke, colours.press, OUTLINE + 2 * PRESS_HALO)
+                _draw_stroke(painter, stroke, colours.press, OUTLINE + 2 * PRESS_HALO, device)
         for glow in limb.glows:
-            _draw_stroke(painter, glow, colours.glow, 0.0)
-        if not far or limb.pressing:  # nothing lies behind the far limbs: no gap to draw
-            for stroke in limb.strokes:
-                _draw_stroke(painter, stroke, colours.background, OUTLINE)
-        for stroke in limb.strokes:
-            _draw_stroke(painter, stroke, colour, 0.0)
-    for mark in picture.marks:
-        _draw_stroke(painter, mark, colours.background, OUTLINE)
-    for mark in picture.marks:
-        _draw_stroke(painter, mark, colours.highlight, 0.0)
-    painter.restore()
+            _draw_stroke(painter, glow, colours.glow, 0.0, device)
+        mapped = [[device.point(x, y) for x, y in stroke.points] for stroke in limb.strokes]
+        if gaps and (not far or limb.pressing):  # nothing lies behind the far limbs
+            for stroke, points in zip(limb.strokes, mapped, strict=True):
+                _draw_stroke(painter, stroke, colours.background, OUTLINE, device, points)
+        for stroke, points in zip(limb.strokes, mapped, strict=True):
+            _draw_stroke(painter, stroke, colour, 0.0, device, points)
+
+
+def _placement(rect: QRectF, view: Rect) -> tuple[float, float, float]:
+    """How a picture with ``view`` sits in ``rect``: its scale (pixels per H) and the left and
+    top of the view box, centred. The painter and the widget's repaint box both use it."""
+    x0, y0, x1, y1 = view
+    scale = min(rect.width() / (x1 - x0), rect.height() / (y1 - y0))
+    left = rect.x() + (rect.width() - (x1 - x0) * scale) / 2
+    top = rect.y() + (rect.height() - (y1 - y0) * scale) / 2
+    return scale, left, top
 
 
 def render_picture(picture: Picture, size: QSize, palette: QPalette | None = None) -> QImage:
@@ -412,9 +490,30 @@ class FigureWidget(QWidget):
             self._show(still_picture(self._figure, self._side))
 
     def _show(self, picture: Picture | None) -> None:
-        if picture != self._picture:
-            self._picture = picture
+        old = self._picture
+        if picture == old:
+            return
+        self._picture = picture
+        if old is None or picture is None or old.view != picture.view:
             self.update()
+            return
+        # The same figure moving, pressing or letting go: only where either frame's body is
+        # drawn changes (the floor and the props stay put), so only that is painted and
+        # flushed; the gap drawn around a limb over a prop is within the body's box too.
+        self.update(self._box_of(old).united(self._box_of(picture)))
+
+    def _box_of(self, picture: Picture) -> QRect:
+        """Where on the widget ``picture`` is drawn, halo and antialiasing included."""
+        scale, left, top = _placement(QRectF(self.rect()), picture.view)
+        x0, y0, x1, y1 = body_bounds(picture)
+        vx0, _, _, vy1 = picture.view
+        grow = (OUTLINE / 2 + PRESS_HALO) * scale + 2
+        return QRectF(
+            left + (x0 - vx0) * scale - grow,
+            top + (vy1 - y1) * scale - grow,
+            (x1 - x0) * scale + 2 * grow,
+            (y1 - y0) * scale + 2 * grow,
+        ).toAlignedRect()
 
     def _colours_now(self) -> FigureColours:
         key = self.palette().cacheKey()
@@ -428,7 +527,7 @@ class FigureWidget(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         colours = self._colours_now()
         painter = QPainter(self)
-        painter.fillRect(self.rect(), colours.background)
+        painter.fillRect(event.rect(), colours.background)
         if self._picture is not None:
             paint_picture(painter, QRectF(self.rect()), self._picture, colours)
         painter.end()
