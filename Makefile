@@ -21,7 +21,7 @@ DEBIAN_RUN  := libegl1 libgl1 libglib2.0-0 libdbus-1-3 libfontconfig1 libfreetyp
 # What checking and installing the desktop files needs.
 DEBIAN_DESKTOP := desktop-file-utils appstream
 # What the tests and the screenshot/sound checks add.
-DEBIAN_TEST := $(DEBIAN_RUN) $(DEBIAN_DESKTOP) espeak-ng sox xvfb xauth dbus
+DEBIAN_TEST := $(DEBIAN_RUN) $(DEBIAN_DESKTOP) espeak-ng sox xvfb xauth dbus tzdata
 
 .PHONY: run test lint typecheck pytest screenshots bench venv debian-run debian-test clean \
         dist test-dist check-desktop install-desktop debian-desktop

@@ -6,8 +6,9 @@ memory are taken side by side (ours and its baselines running at once, measured 
 seconds), so a busy spell hits them alike. Prints one table and writes it, with the machine it
 ran on and how long it took, to bench/results.md.
 
-``python bench/run.py PART…`` (startup, memory, cpu, timer, voice, compile) runs only those
-parts and prints their rows without touching bench/results.md.
+``python bench/run.py PART…`` (startup, memory, cpu, timer, voice, compile; or voice-render,
+first-cue: pieces of voice) runs only those parts and prints their rows without touching
+bench/results.md.
 """
 
 from __future__ import annotations
@@ -526,30 +527,18 @@ Add = Callable[[str, str, str, str, str, bool | None, str], None]
 def voice_rows(tmp: Path, env: dict[str, str], add: Add) -> None:
     """The voices: rendering (natural vs system, in the same rounds), the voice process's memory,
     cue latency in a real session with each voice, and the first cue after Start."""
-    from stretch_desktop.core.timeline import compile_routine, cue_texts
-    from stretch_desktop.library import load_library
+    voice_render_rows(tmp, env, add)
+    voice_latency_rows(tmp, env, add)
+    first_cue_rows(tmp, env, add)
 
-    longest, length_s = longest_routine(env)
-    timeline = compile_routine(load_library().find(longest))  # type: ignore[arg-type]
-    texts = cue_texts(timeline)
-    title = timeline.routine.title
-    due_s: dict[str, float] = {}  # each text's first time due, Start pressed on selection
-    for phase in timeline.phases:
-        for cue in phase.cues:
-            due_s.setdefault(cue.text, cue.at_ms / 1000)
-    engines = ("natural", "system")
-    render_round(texts[:1], "natural", tmp)  # warm-up: bytecode of the voice process, disk caches
-    rounds: list[dict[str, dict[str, float]]] = []
-    for run in range(VOICE_RUNS):
-        folder = tmp / f"voice-{run}"
-        folder.mkdir()
-        measured: dict[str, dict[str, float]] = {}
-        for engine in engines:
-            measured[engine] = render_round(texts, engine, folder)
-            cold = prepare_round(texts, due_s, engine, folder / f"cache-{engine}")
-            measured[engine].update(prepare_s=cold["s"], ready_s=cold["ready"], late=cold["late"])
-        rounds.append(measured)
 
+def _render_rows(
+    rounds: list[dict[str, dict[str, float]]],
+    texts: list[str],
+    title: str,
+    length_s: float,
+    add: Add,
+) -> None:
     def median(engine: str, field: str) -> float:
         return statistics.median(r[engine][field] for r in rounds)
 
@@ -600,6 +589,38 @@ def voice_rows(tmp: Path, env: dict[str, str], add: Add) -> None:
         "speech/piper_voice.py state for the loaded model",
     )
 
+
+def voice_render_rows(tmp: Path, env: dict[str, str], add: Add) -> None:
+    """Rendering, a whole routine from a cold cache and the voice process's memory (the voice
+    part without its sessions): ``run.py voice-render``."""
+    from stretch_desktop.core.timeline import compile_routine, cue_texts
+    from stretch_desktop.library import load_library
+
+    longest, length_s = longest_routine(env)
+    timeline = compile_routine(load_library().find(longest))  # type: ignore[arg-type]
+    texts = cue_texts(timeline)
+    title = timeline.routine.title
+    due_s: dict[str, float] = {}  # each text's first time due, Start pressed on selection
+    for phase in timeline.phases:
+        for cue in phase.cues:
+            due_s.setdefault(cue.text, cue.at_ms / 1000)
+    engines = ("natural", "system")
+    render_round(texts[:1], "natural", tmp)  # warm-up: bytecode of the voice process, disk caches
+    rounds: list[dict[str, dict[str, float]]] = []
+    for run in range(VOICE_RUNS):
+        folder = tmp / f"voice-{run}"
+        folder.mkdir()
+        measured: dict[str, dict[str, float]] = {}
+        for engine in engines:
+            measured[engine] = render_round(texts, engine, folder)
+            cold = prepare_round(texts, due_s, engine, folder / f"cache-{engine}")
+            measured[engine].update(prepare_s=cold["s"], ready_s=cold["ready"], late=cold["late"])
+        rounds.append(measured)
+    _render_rows(rounds, texts, title, length_s, add)
+
+
+def voice_latency_rows(tmp: Path, env: dict[str, str], add: Add) -> None:
+    """Cue latency in a real session with either voice."""
     sessions = cue_latency(tmp, ("natural", "system"))
     for engine, shown in (("system", "pyttsx3/espeak-ng"), ("natural", "Piper (natural)")):
         cues = sessions[engine]
@@ -627,6 +648,11 @@ def voice_rows(tmp: Path, env: dict[str, str], add: Add) -> None:
             f"other voice's session, started {began}",
         )
 
+
+def first_cue_rows(tmp: Path, env: dict[str, str], add: Add) -> None:
+    """Start to the first cue from a cold cache: ``run.py first-cue``."""
+    from stretch_desktop.speech.scheduler import RENDER_WAIT_MS
+
     first = [
         (first_cue(tmp, "natural", run), first_cue(tmp, "system", run))
         for run in range(FIRST_CUE_RUNS)
@@ -645,8 +671,9 @@ def voice_rows(tmp: Path, env: dict[str, str], add: Add) -> None:
         took <= 1 and dropped == 0,
         "the app launched with --start and --cue-log on an empty cache (offscreen, stand-in "
         "player, Roll Down to a Box): the start of the cue due at 0 s, in session time, which "
-        "begins at Start ('dropped': its sound was not ready within the 3 s the scheduler "
-        "waits for an important cue), and when its file was written, against the app's log "
+        "begins at Start ('dropped': its sound was not ready within the "
+        f"{RENDER_WAIT_MS / 1000:g} s the scheduler waits for an important cue), and when its "
+        "file was written, against the app's log "
         f"line for Start; cues dropped meanwhile: {lost or 'none'}; medians of "
         f"{FIRST_CUE_RUNS} rounds, each launching it with either voice once",
     )
@@ -942,14 +969,19 @@ PARTS: dict[str, Callable[[Path, dict[str, str], Add], None]] = {
     "cpu": cpu_rows,
     "timer": timer_rows,
     "voice": voice_rows,
+    "voice-render": voice_render_rows,
+    "first-cue": first_cue_rows,
     "compile": compile_rows,
 }
+VOICE_SUBPARTS = {"voice-render", "first-cue"}
+"""Parts of ``voice`` that also run alone (a few minutes instead of the voice part's seven)."""
 
 
 def main(argv: list[str]) -> int:
     """``run.py`` measures everything and writes bench/results.md; ``run.py PART…`` (of
     ``PARTS``) measures only those parts and prints their rows, leaving results.md alone."""
-    parts = argv or list(PARTS)
+    everything = [name for name in PARTS if name not in VOICE_SUBPARTS]
+    parts = argv or everything
     unknown = sorted(set(parts) - set(PARTS))
     if unknown:
         print(f"unknown part {', '.join(unknown)}: choose from {', '.join(PARTS)}", file=sys.stderr)
@@ -998,7 +1030,7 @@ def main(argv: list[str]) -> int:
     ]
     print("\n".join(lines))
     print(f"bench time: {minutes:.1f} min ({', '.join(parts)})")
-    if set(parts) == set(PARTS):
+    if set(parts) == set(everything):
         (ROOT / "bench/results.md").write_text("\n".join(lines) + "\n")
     return 0
 

@@ -11,6 +11,7 @@ ALLOWED = {
     "__future__",
     "collections",
     "dataclasses",
+    "datetime",
     "difflib",
     "enum",
     "math",

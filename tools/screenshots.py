@@ -18,6 +18,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
 
 from stretch_desktop.core.clock import FakeClock
 from stretch_desktop.core.engine import Snapshot
@@ -28,6 +29,7 @@ from stretch_desktop.storage.history import History
 from stretch_desktop.ui.app import app_icon, make_application
 from stretch_desktop.ui.main_window import MainWindow
 from stretch_desktop.ui.preferences import LivePreferences
+from stretch_desktop.ui.preferences_dialog import PreferencesDialog
 from stretch_desktop.ui.session_controller import SessionController
 from stretch_desktop.ui.settings import UiPreferences
 from stretch_desktop.ui.ticker import ManualTicker
@@ -66,6 +68,56 @@ def mid_beat(snapshot: Snapshot) -> bool:
         return False
     beat = beat_at(snapshot.phase, snapshot.elapsed_ms)
     return beat.repetition >= 2 and 0.45 <= beat.fraction <= 0.55
+
+
+def shoot_reminders(
+    app: QApplication, window: MainWindow, controller: SessionController, scratch: Path, out: Path
+) -> None:
+    """Preferences → Reminders with two reminders, on a Monday evening (a fake wall clock), so
+    "Next reminder" reads the same in every shot. Cancelled: nothing is saved."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from stretch_desktop.core.clock import FakeWallClock
+    from stretch_desktop.core.reminders import DAYS, Reminder
+    from stretch_desktop.storage.reminders import save_reminders
+    from stretch_desktop.ui.reminders import ReminderService
+
+    path = scratch / "reminders.json"
+    save_reminders(
+        path,
+        [
+            Reminder("r1", "07:30", DAYS[:5], "lunge-flow-for-hamstrings"),
+            Reminder("r2", "18:00", ("mon", "wed", "sat"), None),
+        ],
+    )
+    service = ReminderService(
+        window,
+        controller,
+        FakeWallClock(datetime(2026, 11, 30, 20, 15, tzinfo=ZoneInfo("Europe/Berlin"))),
+        path,
+        routines=lambda: window.choose_page.routines,
+        last_routine=lambda: None,
+        pacing=lambda: window.preferences.current.pacing,
+        notifications=None,
+        parent=window,
+    )
+    window.choose_another()
+
+    def shoot_tab() -> None:
+        dialog = app.activeModalWidget()
+        if isinstance(dialog, PreferencesDialog):
+            dialog.pages.setCurrentIndex(dialog.pages.count() - 1)
+            for _ in range(10):
+                app.processEvents()
+            path = out / "reminders.png"
+            dialog.screen().grabWindow(dialog.winId()).save(str(path))
+            print(path)
+            dialog.reject()
+
+    QTimer.singleShot(300, shoot_tab)
+    window.choose_page.open_preferences()
+    service.stop()
 
 
 def main(out: Path, size: tuple[int, int]) -> int:
@@ -176,6 +228,7 @@ def main(out: Path, size: tuple[int, int]) -> int:
     shoot("6-done")
     window.show_history()
     shoot("7-history")
+    shoot_reminders(app, window, controller, Path(scratch.name), out)
     window.close()
     history.close()
     scratch.cleanup()

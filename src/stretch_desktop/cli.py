@@ -35,6 +35,8 @@ from stretch_desktop.library import (
     load_library,
     read_routine_file,
 )
+from stretch_desktop.progress_cli import add_progress_commands, cmd_history_csv
+from stretch_desktop.reminders_cli import add_reminders_command
 from stretch_desktop.share_cli import add_share_commands
 from stretch_desktop.speech.voice import (
     DEFAULT_ENGINE,
@@ -275,6 +277,8 @@ def cmd_say(args: argparse.Namespace) -> int:
 
 def cmd_history(args: argparse.Namespace) -> int:
     """Read-only: it needs no write access, and leaves the file (damaged or not) as it is."""
+    if args.csv:  # with each session's reach: progress_cli.py
+        return cmd_history_csv(args)
     from stretch_desktop.storage.history import History, HistoryUnavailable
 
     try:
@@ -358,6 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--routine", metavar="ID|FILE", help="preselect a routine in the window")
     parser.add_argument("--start", action="store_true", help="start the routine at once")
     parser.add_argument("--fullscreen", action="store_true", help="open full screen")
+    parser.add_argument("--tray", action="store_true", help="start hidden in the tray, to remind")
     parser.add_argument("--mute", action="store_true", help="start with the voice muted")
     parser.add_argument(
         "--resume",
@@ -412,11 +417,15 @@ def build_parser() -> argparse.ArgumentParser:
     say.set_defaults(handler=cmd_say)
 
     history = commands.add_parser("history", help="past sessions, newest first")
-    history.add_argument("--json", action="store_true", help="machine-readable output")
+    form = history.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="machine-readable output")
+    form.add_argument("--csv", action="store_true", help="CSV with each session's reach")
     history.set_defaults(handler=cmd_history)
 
     add_figures_command(commands)
     add_share_commands(commands)
+    add_progress_commands(commands)
+    add_reminders_command(commands)
 
     check = commands.add_parser("check", help="validate routine files")
     check.add_argument("files", nargs="+", metavar="FILE")

@@ -5,6 +5,7 @@ from hypothesis import strategies as st
 from stretch_desktop.core.pacing import BreathCues, Pacing
 from stretch_desktop.core.routine import (
     Amount,
+    Assess,
     Base,
     Block,
     CautionTime,
@@ -117,6 +118,9 @@ blocks = st.builds(
         lambda first: st.lists(pose_steps, max_size=3).map(lambda rest: (*first, *rest))
     ),
 )
+assessed_holds = st.builds(
+    Hold, st.just("both"), amounts, spoken, st.sampled_from([None, *Assess])
+)  # two-sided and outside blocks, as the loader allows: the hold then the reach question
 routines = st.builds(
     Routine,
     id=st.just("random"),
@@ -124,7 +128,9 @@ routines = st.builds(
     source=st.just("Hypothesis"),
     description=st.just(""),
     poses=poses,
-    steps=st.lists(st.one_of(pose_steps, blocks), min_size=1, max_size=6).map(tuple),
+    steps=st.lists(st.one_of(pose_steps, blocks, assessed_holds), min_size=1, max_size=6).map(
+        tuple
+    ),
 )
 preferences = st.builds(
     Pacing,

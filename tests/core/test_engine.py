@@ -74,6 +74,7 @@ def call(engine, command):
         Command.PREVIOUS: engine.previous,
         Command.JUMP: lambda: engine.jump(1),
         Command.STOP: engine.stop,
+        Command.END_PHASE: engine.end_phase,
     }[command]()
 
 

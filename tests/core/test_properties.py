@@ -160,6 +160,7 @@ def test_any_sequence_of_commands_keeps_the_engine_consistent(routine, prefs, sc
         Command.SKIP: engine.skip,
         Command.PREVIOUS: engine.previous,
         Command.STOP: engine.stop,
+        Command.END_PHASE: engine.end_phase,
     }
     for command, value in script:
         if command == "wait":

@@ -135,8 +135,10 @@ def test_every_spoken_caution_of_every_pose_is_said(routine_id):
 
 def assert_each_step_ends_with_a_way_out(timeline, prefs):
     for step in timeline.steps:
-        last_phase = timeline.phases[step.phases[-1]]
-        final = step_cues(timeline, step)[-1]
+        # An assessed hold's question comes after its way out, in a phase of its own.
+        pose_phases = [i for i in step.phases if timeline.phases[i].kind is not PhaseKind.ASK]
+        last_phase = timeline.phases[pose_phases[-1]]
+        final = [c for c in step_cues(timeline, step) if c.kind is not CueKind.QUESTION][-1]
         assert final.kind is CueKind.WAY_OUT, (step.pose.id, final)
         assert phase_of(timeline, final) is last_phase
         assert final.at_ms + spoken_ms(final, prefs) + CUE_GAP_MS <= last_phase.end_ms
@@ -546,3 +548,132 @@ def test_the_pacer_shows_a_breath_beat_s_exhale_words_from_the_exhale_on():
     assert flow.end_ms > flow.start_ms + flow.beat_count * flow.beat_ms
     end = beat_at(flow, flow.end_ms - 1)
     assert (end.repetition, end.word, end.fraction) == (3, "Stand tall, arms back to start", 1.0)
+
+
+# --- nothing left out: slot-aware words (issue 16 §2, last bullet) ----------------------------
+
+HOLD_WITH_CAUTION = """
+format = 1
+id = "caution-hold"
+title = "Caution hold"
+source = "Tests"
+
+[[poses]]
+id = "fold"
+name = "Forward fold"
+instructions = ["Fold."]
+spoken_cautions = [{ text = "Stay where it is gentle and pain-free.", when = "arrival" }]
+
+[[steps]]
+kind = "hold"
+pose = "fold"
+breaths = {breaths}
+"""
+
+
+def caution_hold(breaths=6):
+    from stretch_desktop.core.loader import load_routine
+
+    return load_routine(HOLD_WITH_CAUTION.replace("{breaths}", str(breaths)), "caution.toml")
+
+
+def hold_phase(timeline):
+    return next(p for p in timeline.phases if p.kind is PhaseKind.HOLD)
+
+
+@pytest.mark.parametrize("routine_id", IDS)
+@pytest.mark.parametrize("rate", [120, 170, 320])
+@pytest.mark.parametrize("chime_ms", [0, CHIME_MS])
+def test_no_builtin_leaves_a_cue_out_at_estimated_lengths(routine_id, rate, chime_ms):
+    """The script's own collisions (a breath word under a caution, "Two more breaths" on the
+    halfway breath, a count under the way out) are resolved where the words are chosen, so the
+    timeline's ``dropped`` list stays empty. Measured lengths at 80 and 320 words a minute, for
+    both voices: tests/speech/test_measured_script.py."""
+    prefs = slow(rate, chime_ms)
+    timeline = compile_routine(BUILTIN[routine_id], prefs)
+    assert timeline.dropped == ()
+    assert overlaps(timeline, prefs) == []
+
+
+def test_breath_words_start_with_the_first_breath_a_caution_leaves_free():
+    caution_ms = 4000  # over the first inhale and exhale words (0 s and 2.5 s)
+    prefs = Pacing(speech_ms=lambda text: caution_ms if "pain-free" in text else 600)
+    timeline = compile_routine(caution_hold(), prefs)
+    hold = hold_phase(timeline)
+    breath = [(c.at_ms - hold.start_ms, c.text) for c in hold.cues if c.kind is CueKind.BREATH]
+    # the first breath is the caution's, the fourth's inhale is the halfway's ("Halfway. Three
+    # more breaths." at 18 s): the words go with the three breaths after the caution
+    assert breath == [
+        (6000, "Breathe in"),
+        (8500, "Breathe out"),
+        (12000, "Breathe in"),
+        (14500, "Breathe out"),
+        (20500, "Breathe out"),
+    ]
+    assert timeline.dropped == ()
+
+
+def test_a_half_breath_too_short_for_breathe_in_says_in():
+    lengths = {"Breathe in": 1400, "Breathe out": 1400, "In": 500, "Out": 500}
+    prefs = Pacing(inhale_ms=1500, exhale_ms=1500, speech_ms=lambda text: lengths.get(text, 700))
+    timeline = compile_routine(caution_hold(), prefs)
+    hold = hold_phase(timeline)
+    texts = [c.text for c in hold.cues if c.kind is CueKind.BREATH]
+    assert texts and set(texts) == {"In", "Out"}
+    assert timeline.dropped == ()
+
+
+def test_the_halfway_breath_is_not_counted_twice_and_the_way_out_waits_for_the_last_breath():
+    """Four breaths: halfway falls on "Two more breaths"' breath (said once, in the halfway
+    words); and a slow way out is placed after "Last breath", the hold running on for it."""
+    way_out_ms = 5500
+    prefs = Pacing(speech_ms=lambda text: way_out_ms if text.startswith("Release") else 1500)
+    timeline = compile_routine(caution_hold(4), prefs)
+    hold = hold_phase(timeline)
+    texts = [c.text for c in hold.cues]
+    assert "Halfway. Two more breaths." in texts and "Two more breaths." not in texts
+    last = next(c for c in hold.cues if c.text == "Last breath.")
+    way_out = next(c for c in hold.cues if c.kind is CueKind.WAY_OUT)
+    assert last.at_ms == hold.start_ms + 3 * prefs.breath_ms
+    assert way_out.at_ms == last.at_ms + 1500 + CUE_GAP_MS
+    assert hold.end_ms == way_out.at_ms + way_out_ms + CUE_GAP_MS > hold.start_ms + 24_000
+    assert timeline.dropped == ()
+    assert measure(caution_hold(4), prefs).total_ms == timeline.total_ms
+
+
+def test_a_timed_hold_says_five_seconds_to_go_when_a_long_halfway_covers_ten():
+    routine = BUILTIN["toe-touch"]  # 30 s, its own halfway words at 15 s
+    prefs = Pacing(speech_ms=lambda text: 5500 if text.startswith("Halfway") else 1200)
+    hold = hold_phase(compile_routine(routine, prefs))
+    counts = [(c.at_ms - hold.start_ms, c.text) for c in hold.cues if c.kind is CueKind.COUNT]
+    assert counts == [(25_000, "Five seconds to go.")]
+    quick = hold_phase(compile_routine(routine, Pacing(speech_ms=lambda text: 1200)))
+    assert [c.text for c in quick.cues if c.kind is CueKind.COUNT] == ["Ten seconds to go."]
+
+
+def test_an_exhale_phrase_too_long_for_the_exhale_drops_its_breath_word():
+    """The roll-down's "Exhale, roll up slowly." outlasted the 3.5 s exhale with the system
+    voice at 80 words a minute and pushed the next beat out; at its moment "Exhale" is implied."""
+    long = {"Exhale, roll up slowly.": 3597, "Exhale, belly in.": 2758}
+    prefs = Pacing(speech_ms=lambda text: long.get(text, 1500))
+    timeline = compile_routine(BUILTIN["roll-down-to-a-box"], prefs)
+    flow = next(p for p in timeline.phases if p.kind is PhaseKind.FLOW)
+    texts = [c.text for c in flow.cues]
+    assert "Roll up slowly." in texts and "Exhale, roll up slowly." not in texts
+    assert "Exhale, belly in." in texts, "it fits: said whole"
+    assert timeline.dropped == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "short"),
+    [
+        ("Exhale, belly in.", "Belly in."),
+        ("Inhale: arms up.", "Arms up."),
+        ("Breathe out, soften.", "Soften."),
+        ("Exhaled fully.", None),
+        ("Exhale.", None),
+        ("Small nods.", None),
+    ],
+)
+def test_a_breath_word_leading_a_phrase_can_be_left_off(text, short):
+    assert words.without_breath_word(text) == short

@@ -25,7 +25,7 @@ import pytest
 
 from stretch_desktop.core.engine import State
 from stretch_desktop.library import history_path
-from stretch_desktop.storage.history import History
+from stretch_desktop.storage.history import SCHEMA_VERSION, History
 
 NO_WRITE_OVERRIDE = """
 import ctypes, os, sys
@@ -217,7 +217,7 @@ def test_a_newer_versions_history_is_kept_and_history_is_off(window_for):
     is; the app says why history is off, and the session goes on."""
     path = history_path()
     finished_session(path)
-    set_schema_version(path, 2)
+    set_schema_version(path, SCHEMA_VERSION + 1)
     before = path.read_bytes()
     window = window_for("--routine", "toe-touch", "--start", "--mute")
     assert window.controller.history is None
@@ -234,7 +234,7 @@ def test_history_says_in_one_line_that_a_newer_version_wrote_the_file(env):
     """Defect 3: `history` on a newer version's file exits non-zero with one line."""
     path = history_path_in(env)
     finished_session(path)
-    set_schema_version(path, 2)
+    set_schema_version(path, SCHEMA_VERSION + 1)
     code, out, err = run_history(env, "--json")
     assert (code, out) == (1, "")
     (line,) = err.splitlines()

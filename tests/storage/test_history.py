@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from stretch_desktop.storage.history import (
+    SCHEMA_VERSION,
     History,
     HistoryNewer,
     HistoryUnavailable,
@@ -258,10 +259,13 @@ def test_an_unreadable_row_is_counted_left_out_and_named_by_its_field(tmp_path, 
 def test_a_newer_versions_file_is_left_exactly_as_it_is(tmp_path):
     """Not damaged: never moved aside, and not even switched to WAL before being refused."""
     path = tmp_path / "history.sqlite3"
-    _execute(path, "CREATE TABLE sessions (id INTEGER PRIMARY KEY)", "PRAGMA user_version = 2")
+    newer = SCHEMA_VERSION + 1
+    _execute(
+        path, "CREATE TABLE sessions (id INTEGER PRIMARY KEY)", f"PRAGMA user_version = {newer}"
+    )
     before = path.read_bytes()
     for read_only in (False, True):
-        with pytest.raises(HistoryNewer, match=r"written by a newer version .*schema 2"):
+        with pytest.raises(HistoryNewer, match=rf"written by a newer version .*schema {newer}"):
             History(path, read_only=read_only)
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["history.sqlite3"]

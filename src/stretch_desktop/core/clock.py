@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
@@ -105,3 +106,47 @@ class FakeClock:
     def jump(self, ms: int) -> None:
         """The sleep-counting reading is set ``ms`` forwards (or backwards, if negative)."""
         self._with_sleep += ms
+
+
+class WallClock(Protocol):
+    """The time of day, for reminders only: "07:30" means the clock on the wall, so it must follow
+    daylight-saving changes and a changed time zone, which the monotonic ``Clock`` ignores."""
+
+    def now(self) -> datetime:
+        """An aware datetime in the machine's *current* local zone."""
+        ...
+
+
+class SystemWallClock:
+    """The real wall clock. ``astimezone()`` asks the system for its zone on every call, so a
+    zone changed while the app runs is seen at the next reading."""
+
+    def now(self) -> datetime:
+        return datetime.now().astimezone()
+
+
+class FakeWallClock:
+    """A wall clock a test sets by hand. A test changes the zone by setting an aware datetime in
+    another ``ZoneInfo``; ``advance`` keeps the zone and moves the instant (so it crosses a
+    daylight-saving change as real time does)."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = _aware(start)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def set(self, now: datetime) -> None:
+        self._now = _aware(now)
+
+    def advance(self, delta: timedelta) -> None:
+        # Aware arithmetic in Python is wall-clock arithmetic within one zone; real time passing
+        # is arithmetic on the instant, so go through UTC and come back to the same zone.
+        zone = self._now.tzinfo
+        self._now = (self._now.astimezone(UTC) + delta).astimezone(zone)
+
+
+def _aware(moment: datetime) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("a wall clock reading must carry its time zone")
+    return moment

@@ -100,6 +100,8 @@ class Command(enum.Enum):
     PREVIOUS = "previous"
     JUMP = "jump"
     STOP = "stop"
+    END_PHASE = "end the phase"
+    """The phase in progress is over before its time: an answered question needs no more."""
 
 
 class Internal(enum.Enum):
@@ -127,6 +129,7 @@ TRANSITIONS: Final[dict[tuple[State, Trigger], State | None]] = {
     (_I, Command.PREVIOUS): None,
     (_I, Command.JUMP): None,
     (_I, Command.STOP): None,
+    (_I, Command.END_PHASE): None,
     (_I, _END): None,  # nothing runs before the start
     (_I, _STALL): None,
     (_R, Command.START): None,
@@ -136,6 +139,7 @@ TRANSITIONS: Final[dict[tuple[State, Trigger], State | None]] = {
     (_R, Command.PREVIOUS): _R,
     (_R, Command.JUMP): _R,
     (_R, Command.STOP): _F,
+    (_R, Command.END_PHASE): _R,  # like a skip, to the next phase; at the last, END follows
     (_R, _END): _F,
     (_R, _STALL): _P,  # pause at the last poll rather than race through what was missed
     (_P, Command.START): None,
@@ -145,6 +149,7 @@ TRANSITIONS: Final[dict[tuple[State, Trigger], State | None]] = {
     (_P, Command.PREVIOUS): _P,
     (_P, Command.JUMP): _P,
     (_P, Command.STOP): _F,
+    (_P, Command.END_PHASE): _P,
     (_P, _END): _F,  # ...unless it went past the last step: nothing is left to pause on
     (_P, _STALL): None,  # no time passes while paused
     (_F, Command.START): None,
@@ -154,6 +159,7 @@ TRANSITIONS: Final[dict[tuple[State, Trigger], State | None]] = {
     (_F, Command.PREVIOUS): None,
     (_F, Command.JUMP): None,
     (_F, Command.STOP): None,
+    (_F, Command.END_PHASE): None,
     (_F, _END): None,
     (_F, _STALL): None,
 }
@@ -162,6 +168,7 @@ _SEEK_REASONS: Final = {
     Command.SKIP: SeekReason.SKIP,
     Command.PREVIOUS: SeekReason.PREVIOUS,
     Command.JUMP: SeekReason.JUMP,
+    Command.END_PHASE: SeekReason.END_PHASE,
 }
 
 
@@ -361,6 +368,33 @@ class SessionEngine:
         """To the lead-in of ``step`` (an index into ``timeline.steps``)."""
         now = self._begin(Command.JUMP, step)
         self._seek(Command.JUMP, now, step)
+        return self._take()
+
+    def end_phase(self) -> list[Event]:
+        """End the phase in progress now: session time moves to its end, so what begins there
+        (the next phase, the step's end, counted done, not skipped) follows at once.
+
+        For a question answered before its time is up. What the rest of the phase would have
+        said is left unsaid rather than said late. Paused, the position moves and the session
+        stays paused, as a skip does.
+        """
+        now = self._begin(Command.END_PHASE)
+        here = self._elapsed_at(now)
+        phase = self._timeline.phase_at(here)
+        end_ms = phase.end_ms
+        following = self._timeline.phase_at(end_ms).step
+        self._pending.append(Seeked(SeekReason.END_PHASE, phase.step, following, end_ms))
+        self._move(Command.END_PHASE, now)
+        items = self._occurrences
+        while self._cursor < len(items) and items[self._cursor][0] < end_ms:
+            self._cursor += 1  # the rest of this phase's cues: nothing else lies inside it
+        if self._state is State.RUNNING:
+            self._origin_ms = now - end_ms
+            self._drain(now)
+        else:
+            self._frozen_ms = end_ms
+            if end_ms >= self._timeline.total_ms:
+                self._drain(now)  # nothing is left to pause on: the end is reached now
         return self._take()
 
     def stop(self) -> list[Event]:

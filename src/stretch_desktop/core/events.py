@@ -24,6 +24,8 @@ class SeekReason(enum.Enum):
     SKIP = "skip"
     PREVIOUS = "previous"
     JUMP = "jump"
+    END_PHASE = "end_phase"
+    """The phase in progress was ended early (a question answered): what follows it begins."""
 
 
 class StepOutcome(enum.Enum):
@@ -76,7 +78,7 @@ class Resumed:
 
 @dataclass(frozen=True, slots=True)
 class Seeked:
-    """The position moved (skip, previous, jump); the new step's events follow."""
+    """The position moved (skip, previous, jump, end of phase); the new step's events follow."""
 
     reason: SeekReason
     from_step: int

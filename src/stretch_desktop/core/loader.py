@@ -16,13 +16,14 @@ import re
 import tomllib
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from stretch_desktop.core.pacing import BREATH_MAX_S, LEAD_IN_MAX_S, BreathCues, Pacing
 from stretch_desktop.core.routine import (
     OTHER_FIELD,
     SIDE_FIELD,
     Amount,
+    Assess,
     Base,
     Block,
     CautionTime,
@@ -39,6 +40,9 @@ from stretch_desktop.core.routine import (
 )
 from stretch_desktop.core.timeline import extents
 
+if TYPE_CHECKING:
+    from stretch_desktop.core.figures import Figure
+
 FORMAT_VERSION: Final = 1
 MAX_FILE_BYTES: Final = 256 * 1024
 MAX_POSES: Final = 100
@@ -49,6 +53,10 @@ MAX_NAME: Final = 80
 MAX_SENTENCE: Final = 500
 MAX_TEXT: Final = 2000
 MAX_PROBLEMS: Final = 50
+MAX_INLINE_SHAPES: Final = 24
+"""The most figure shapes a routine may draw inline (a still figure is one, a flow one per
+beat). Checking a shape sets the body down on its resting points, up to about 11 ms for the
+worst one a file can write, so this keeps a routine's figures to a quarter of a second."""
 
 MAX_SESSION_HOURS: Final = 4
 """The longest a routine may run, in hours, measured at :data:`SLOWEST_PACING`, so no preference
@@ -375,6 +383,13 @@ class _Table:
     def clean(self) -> bool:
         return self.ok and len(self.problems.found) == self.errors_before
 
+    suggest = staticmethod(_suggest)
+
+    def table(self, value: object, path: Path, what: str) -> _Table:
+        """A table inside this one, reporting to the same problems (how ``core/figures``,
+        which cannot import this module, reads a figure's inner tables)."""
+        return _Table(value, path, self.problems, what)
+
     def allow(self, *keys: str) -> None:
         for key in self.data:
             if self.problems.full:  # 10,000 unknown keys need no 10,000 spelling suggestions
@@ -573,10 +588,15 @@ def _spoken(table: _Table, halfway: bool) -> Spoken:
 
 
 def _hold(t: _Table, pose: str) -> Hold | None:
-    t.allow(*_COMMON_STEP_KEYS, "seconds", "breaths", "halfway")
+    t.allow(*_COMMON_STEP_KEYS, "seconds", "breaths", "halfway", "assess")
     amount = t.amount("seconds", "breaths", _HOLD_SECONDS, _BREATHS)
     spoken = _spoken(t, halfway=True)
-    return Hold(pose, amount, spoken) if amount and t.clean else None
+    assess = _choice(t, "assess", tuple(moment.value for moment in Assess))
+    return (
+        Hold(pose, amount, spoken, None if assess is None else Assess(assess))
+        if amount and t.clean
+        else None
+    )
 
 
 def _rest(t: _Table, pose: str) -> Rest | None:
@@ -670,6 +690,9 @@ _POSE_STEPS: dict[str, Callable[[_Table, str], PoseStep | None]] = {
     "rest": _rest,
 }
 _KINDS = (*_POSE_STEPS, "sides")
+_ASSESS_WHERE = (
+    "only a hold on a two-sided pose, outside sides blocks, asks where the hands reached"
+)
 _SPOKEN_STEP_KEYS = (
     "lead_in",
     "halfway",
@@ -685,6 +708,7 @@ _SPOKEN_STEP_KEYS = (
 class _Reader:
     def __init__(self, problems: _Problems, poses: Mapping[str, Pose]) -> None:
         self.problems, self.poses = problems, poses
+        self.assessed_at: dict[Assess, Path] = {}
 
     def step(self, path: Path, value: object, in_block: bool) -> Step | None:
         t = _Table(value, path, self.problems, "a step")
@@ -701,6 +725,12 @@ class _Reader:
             nested = " (sides blocks do not nest)" if kind == "sides" else ""
             self.problems.add((*path, "kind"), f"unknown step kind {kind!r}{nested}{hint}")
             return None
+        if "assess" in t.data and (kind != "hold" or in_block):
+            # Said plainly rather than as an unknown field: asked more than once (each side of
+            # a block) or after a movement, the answer would compare nothing with nothing.
+            where = "in a sides block" if in_block else f"on a {kind} step"
+            self.problems.add((*path, "assess"), f"not allowed {where}: {_ASSESS_WHERE}")
+            t.data = {key: value for key, value in t.data.items() if key != "assess"}
         pose = t.text("pose", required=True, limit=64)
         if pose is not None and pose not in self.poses:
             self.problems.add(
@@ -709,12 +739,32 @@ class _Reader:
             )
             pose = None
         step = _POSE_STEPS[kind](t, pose or "")
+        if pose is not None and isinstance(step, Hold) and step.assess is not None:
+            step = self.assessed(path, step)
         if pose is not None:
             one_sided = self.poses[pose].one_sided
             _check_sides(t, _SPOKEN_STEP_KEYS, one_sided)
             if step is not None and not t.clean:
                 step = None
         return step if pose is not None else None
+
+    def assessed(self, path: Path, step: Hold) -> Hold | None:
+        """An assessed hold, if it is done once and is the only one of its moment."""
+        assert step.assess is not None
+        if self.poses[step.pose].one_sided:
+            self.problems.add(
+                (*path, "assess"), f"not allowed on a one-sided pose: {_ASSESS_WHERE}"
+            )
+            return None
+        if step.assess in self.assessed_at:
+            line = self.problems.lines.of(self.assessed_at[step.assess])
+            self.problems.add(
+                (*path, "assess"),
+                f"a routine asks {step.assess.value!r} once; line {line} already does",
+            )
+            return None
+        self.assessed_at[step.assess] = (*path, "assess")
+        return step
 
     def block(self, t: _Table) -> Block | None:
         t.allow("kind", "name", "steps", "note")
@@ -760,9 +810,39 @@ def _spoken_cautions(t: _Table, one_sided: bool) -> tuple[SpokenCaution, ...]:
     return tuple(found)
 
 
+def _inline_shapes(pose: object) -> int:
+    """How many shapes a raw pose table's inline figure has (0: it has none)."""
+    figure = pose.get("figure") if isinstance(pose, dict) else None
+    if not isinstance(figure, dict):
+        return 0
+    beats = figure.get("beats")
+    return len(beats) if isinstance(beats, list) else 1
+
+
+def _inline_figure(t: _Table, pose_id: str, name: str, allowed: bool) -> Figure | None:
+    """A pose's ``figure`` given as a table (``[poses.figure]``): its own joint angles, read
+    by the figure library's own reader, so its problems are the library's, at this file's
+    lines. Named after the pose and titled with its name unless it gives a title. Not read
+    once the routine has drawn :data:`MAX_INLINE_SHAPES` (``allowed`` False)."""
+    if not allowed:
+        t.problems.add(
+            (*t.path, "figure"),
+            f"a routine may draw at most {MAX_INLINE_SHAPES} figure shapes itself (a flow's "
+            "beats count one each): name a library figure for the others",
+        )
+        return None
+    # Imported here: the figure model is 1,500 lines the window's first paint does not need
+    # unless a routine draws its own figure.
+    from stretch_desktop.core.figures import read_figure
+
+    return read_figure(t.table(t.data["figure"], (*t.path, "figure"), "a figure"), pose_id, name)
+
+
 def _figure_name(t: _Table, figures: Collection[str] | None) -> str | None:
     """A pose's ``figure``: a library figure's name. The loader is handed the names it may be
     (``figures``) and never reads the library; None checks only that it is a name."""
+    if isinstance(t.data.get("figure"), dict):
+        return None  # an inline figure (see _inline_figure)
     name = t.text("figure", limit=64)
     if name is None:
         return None
@@ -778,7 +858,7 @@ def _figure_name(t: _Table, figures: Collection[str] | None) -> str | None:
     return name
 
 
-def _pose(t: _Table, figures: Collection[str] | None) -> Pose | None:
+def _pose(t: _Table, figures: Collection[str] | None, inline_allowed: bool = True) -> Pose | None:
     t.allow(
         "id",
         "name",
@@ -807,6 +887,11 @@ def _pose(t: _Table, figures: Collection[str] | None) -> Pose | None:
     # Checked last: a wrong figure is reported, but the pose is kept, so its steps do not each
     # say "no pose" as well (the routine is still refused for the one problem).
     figure = _figure_name(t, figures)
+    inline = (
+        _inline_figure(t, pose_id, name, inline_allowed)
+        if isinstance(t.data.get("figure"), dict)
+        else None
+    )
     return Pose(
         pose_id,
         name,
@@ -819,6 +904,7 @@ def _pose(t: _Table, figures: Collection[str] | None) -> Pose | None:
         None if base is None else Base(base),
         spoken_cautions,
         figure,
+        inline,
     )
 
 
@@ -849,8 +935,10 @@ def _routine(
     equipment = top.texts("equipment", limit=MAX_NAME) or ()
     cautions = top.texts("cautions") or ()
     poses: dict[str, Pose] = {}
+    inline_left = MAX_INLINE_SHAPES
     for path, value in top.tables("poses", MAX_POSES):
-        pose = _pose(_Table(value, path, problems, "a pose"), figures)
+        inline_left -= _inline_shapes(value)
+        pose = _pose(_Table(value, path, problems, "a pose"), figures, inline_left >= 0)
         if pose is not None and pose.id in poses:
             problems.add((*path, "id"), f"pose {pose.id!r} is defined twice")
         elif pose is not None:

@@ -75,6 +75,9 @@ class Pose:
     ``base`` is what the pose rests on (None: unknown, so no change of level is ever assumed).
     ``figure`` names the library figure the pose shows (``figure = "lizard"``); None shows the
     figure named like the pose's id, if the library has one, and otherwise no figure at all.
+    ``inline_figure`` is a figure the routine file draws itself (``[poses.figure]``), which
+    wins over both: a ``core.figures.Figure``, typed loosely here because that module imports
+    this one (``figures.pose_figure`` reads it).
     """
 
     id: str
@@ -88,6 +91,7 @@ class Pose:
     base: Base | None = None
     spoken_cautions: tuple[SpokenCaution, ...] = ()
     figure: str | None = None
+    inline_figure: object = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,16 +128,28 @@ class Spoken:
     way_out: str | None = None
 
 
+class Assess(enum.Enum):
+    """When a hold measures how far the hands reach (source 001's forward fold): ``before`` the
+    work, to compare with ``after`` it. The session asks as the hold ends; the answer is kept
+    with the session, so the change shows on the done and progress pages."""
+
+    BEFORE = "before"
+    AFTER = "after"
+
+
 @dataclass(frozen=True, slots=True)
 class Hold:
     """A static stretch held for a number of seconds or breaths.
 
     A step on a one-sided pose is always done on each side; there is no flag to forget.
+    ``assess`` marks a hold that asks, as it ends, where the hands reached (None: it asks
+    nothing).
     """
 
     pose: str
     amount: Amount
     spoken: Spoken = Spoken()
+    assess: Assess | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,16 +12,22 @@ The script is written for a person on the mat with closed eyes, so the compiler 
 rules for every routine (``tests/core/test_script_rules.py`` holds it to them):
 
 - cues never talk over each other at the lengths ``Pacing.speech_ms`` (and ``chime_ms``) give:
-  lead-ins and countdown slots are sized from them, and where two cues would still overlap the
-  lesser (a breath cue before a count, a count before a beat…) is left out of the script rather
-  than dropped at run time;
+  lead-ins and countdown slots are sized from them, the words are chosen for the room they have
+  (breath words in the breaths other cues leave free, "In" where "Breathe in" does not fit, an
+  exhale phrase without its "Exhale", "Five seconds to go" after a long halfway, a way out
+  that waits for "Last breath"), and where two cues would still overlap the lesser is left out
+  of the script (``Timeline.dropped``, empty for the built-ins at every allowed voice speed)
+  rather than dropped at run time;
 - no silence longer than :data:`MAX_SILENCE_MS` while a pose lasts: long holds count down,
   long rests get a cue in the middle, and gaps still too long get "N more breaths";
 - every hold, flow, rest and press–release ends with a way out, and the session's last one
   says how to come up;
 - spoken cautions are said on arrival (or once, or in the lead-in), a change of base adds
   :data:`LEVEL_CHANGE_MS` to the lead-in and is said first, rests have no countdown,
-  repeated work is counted, breath words fall on the breath.
+  repeated work is counted, breath words fall on the breath;
+- an assessed hold (``assess``) is followed, after its way out, by a question phase
+  (:data:`PhaseKind.ASK`, at least :data:`ASK_MS`) that asks where the hands reached and never
+  waits for the answer.
 """
 
 from __future__ import annotations
@@ -32,9 +38,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from stretch_desktop.core import words
+from stretch_desktop.core.assessment import QUESTION
 from stretch_desktop.core.pacing import BreathCues, Pacing
 from stretch_desktop.core.routine import (
     Amount,
+    Assess,
     Base,
     Block,
     CautionTime,
@@ -56,6 +64,8 @@ class PhaseKind(enum.Enum):
     CONTRACT = "contract"
     RELAX = "relax"
     REST = "rest"
+    ASK = "ask"
+    """After an assessed hold: where did the hands reach? It ends on an answer or on time."""
 
 
 class StepKind(enum.Enum):
@@ -82,6 +92,9 @@ class CueKind(enum.Enum):
     """How to come out of a pose, as it ends ("Release. Come out slowly.")."""
     COUNT = "count"
     """What is left of a hold: "Two more breaths", "Last breath", "Ten seconds to go"."""
+    QUESTION = "question"
+    """Where did the hands reach (an ASK phase's one cue): asked even if late, as the answer
+    keys mean nothing to someone who did not hear it."""
 
 
 class Priority(enum.IntEnum):
@@ -99,6 +112,7 @@ _HIGH_PRIORITY = frozenset(
         CueKind.COMPLETE,
         CueKind.CAUTION,  # safety: said even if late
         CueKind.WAY_OUT,  # a person left in a pose waits for it
+        CueKind.QUESTION,
     }
 )
 
@@ -170,6 +184,8 @@ class TimelineStep:
     source_step: int
     amount_text: str
     note: str | None = None
+    assess: Assess | None = None
+    """Which reach this step asks for in its last phase (an ASK phase), if it asks."""
 
     @property
     def end_ms(self) -> int:
@@ -190,6 +206,10 @@ class Timeline:
     pacing: Pacing
     phases: tuple[Phase, ...]
     steps: tuple[TimelineStep, ...]
+    dropped: tuple[Cue, ...] = ()
+    """Cues the script wanted but left out because they would have sounded over a greater one
+    at these lengths (``_fit``). Empty for the built-ins at every allowed voice speed and with
+    the chime (tests/core/test_script_rules.py): a non-empty list is a script that lost words."""
 
     @property
     def total_ms(self) -> int:
@@ -230,6 +250,14 @@ _ROUND_MS = 12_000
 """A flow whose one repetition lasts this long or more is counted in rounds ("Round two of
 three"): each round is a sequence worth naming. Quicker ones count down ("Five more")."""
 _COMPLETE_TEXT = "Session complete. Well done."
+ASK_MS = 8_000
+"""How long an assessed hold's question phase lasts at least (chosen): the question takes
+about four seconds at the default voice, and a person who has just rolled up needs a few more
+to open their eyes and press a number. Nobody is kept waiting: an answer ends it at once, and
+without one the session goes on when it is over (the reach is then stored as skipped)."""
+ANSWER_MS = 3_000
+"""The least time left to answer once the question has been said: a slow voice lengthens the
+phase rather than leaving no time (or being cut off by the next pose)."""
 
 # When two cues would overlap, the lesser is left out of the script (on a tie the earlier
 # stays, as a voice that is already speaking would). Announcements and safety first; breath
@@ -241,6 +269,7 @@ _RANK = {
     CueKind.REST: 8,
     CueKind.CAUTION: 7,
     CueKind.WAY_OUT: 6,
+    CueKind.QUESTION: 6,
     CueKind.COUNTDOWN: 5,
     CueKind.BEAT: 4,
     CueKind.CONTRACT: 4,
@@ -460,35 +489,58 @@ def _way_out(said: _Said, natural_ms: int, keep: list[Cue], prefs: Pacing) -> tu
 def _hold(said: _Said, step: Hold | Rest, prefs: Pacing, full: bool) -> _PhaseSpec:
     natural = _amount_ms(step.amount, prefs)
     arrival = _stack(said.arrival_cautions, CueKind.CAUTION, 0, prefs)
-    duration, way_out = _way_out(said, natural, arrival, prefs)
+    marks = _hold_marks(said, step, natural, arrival, prefs)
+    # The way out waits for the counts ("Last breath."): at a slow voice the phase runs on a
+    # little rather than lose what is left, and a measure without ``full`` agrees.
+    duration, way_out = _way_out(said, natural, [*arrival, *marks], prefs)
     kind = PhaseKind.HOLD if isinstance(step, Hold) else PhaseKind.REST
     if not full:
         return _PhaseSpec(kind, duration, breaths=step.amount.breaths)
-    cues = [*arrival, way_out]
+    cues = [*arrival, *marks, way_out]
     if isinstance(step, Hold):
-        cues += _hold_cues(said, step, natural, prefs)
-    elif natural >= _HALFWAY_MIN_MS:  # a long rest gets a word in its middle
-        breaths = step.amount.breaths
+        cues += _breath_words(cues, natural, prefs)
+    return _PhaseSpec(kind, duration, tuple(cues), step.amount.breaths)
+
+
+def _clear(cue: Cue, others: list[Cue], prefs: Pacing) -> bool:
+    """``cue`` sounds a gap apart from every one of ``others`` (the test ``_fit`` applies)."""
+    start, end = cue.at_ms, cue.at_ms + spoken_ms(cue, prefs)
+    return all(
+        other.at_ms + spoken_ms(other, prefs) + CUE_GAP_MS <= start
+        or end + CUE_GAP_MS <= other.at_ms
+        for other in others
+    )
+
+
+def _hold_marks(
+    said: _Said, step: Hold | Rest, natural: int, placed: list[Cue], prefs: Pacing
+) -> list[Cue]:
+    """What is left, said in the hold: halfway and the counts of its second half (a long rest:
+    one word in its middle).
+
+    Each is placed clear of what is said before it, so none is left out at a slow voice: a
+    count already in the halfway words ("Halfway. Two more breaths.") is not said twice, and a
+    timed hold says "Ten seconds to go." or, after a long halfway, "Five seconds to go.".
+    """
+    long = natural >= _HALFWAY_MIN_MS
+    breaths = step.amount.breaths
+    if isinstance(step, Rest):
+        if not long:
+            return []
         if breaths is not None:
             middle = breaths // 2 * prefs.breath_ms
             left = words.count_words(breaths - breaths // 2, "more breath")
         else:
             middle = natural // 2
             left = words.seconds_words(round((natural - middle) / 1000)) + " to go"
-        cues.append(Cue(middle, CueKind.HALFWAY, f"Rest here. {words.sentence(left)}"))
-    return _PhaseSpec(kind, duration, tuple(cues), step.amount.breaths)
-
-
-def _hold_cues(said: _Said, step: Hold, natural: int, prefs: Pacing) -> list[Cue]:
-    """Halfway, the count of what is left in the second half, and the breath words."""
+        return [Cue(middle, CueKind.HALFWAY, f"Rest here. {words.sentence(left)}")]
     cues: list[Cue] = []
-    long = natural >= _HALFWAY_MIN_MS
-    breaths = step.amount.breaths
+    halfway_breath = None
     if long:
         if breaths is not None:
-            done = breaths // 2
-            halfway_at = done * prefs.breath_ms
-            left = words.count_words(breaths - done, "more breath")
+            halfway_breath = breaths // 2
+            halfway_at = halfway_breath * prefs.breath_ms
+            left = words.count_words(breaths - halfway_breath, "more breath")
         else:
             halfway_at = natural // 2
             left = words.seconds_words(round((natural - halfway_at) / 1000)) + " to go"
@@ -498,21 +550,66 @@ def _hold_cues(said: _Said, step: Hold, natural: int, prefs: Pacing) -> list[Cue
             else words.sentence(f"Halfway. {words.sentence(left)}")
         )
         cues.append(Cue(halfway_at, CueKind.HALFWAY, text))
+    counts: list[list[Cue]] = []  # each count's choices, the first that is clear is said
     if breaths is not None:
-        if breaths >= 2:
-            cues.append(Cue((breaths - 1) * prefs.breath_ms, CueKind.COUNT, "Last breath."))
-        if long and breaths >= 4:
-            cues.append(Cue((breaths - 2) * prefs.breath_ms, CueKind.COUNT, "Two more breaths."))
+        if long and breaths >= 4 and halfway_breath != breaths - 2:
+            at = (breaths - 2) * prefs.breath_ms
+            counts.append([Cue(at, CueKind.COUNT, "Two more breaths.")])
+        if breaths >= 2 and halfway_breath != breaths - 1:
+            counts.append([Cue((breaths - 1) * prefs.breath_ms, CueKind.COUNT, "Last breath.")])
     elif long:
-        cues.append(Cue(natural - 10_000, CueKind.COUNT, "Ten seconds to go."))
-    if prefs.breath_cues is not BreathCues.OFF:
-        whole_breaths = natural // prefs.breath_ms
-        limit = whole_breaths if prefs.breath_cues is BreathCues.EVERY else min(3, whole_breaths)
-        for breath in range(limit):
-            start = breath * prefs.breath_ms
-            cues.append(Cue(start, CueKind.BREATH, "Breathe in"))
-            cues.append(Cue(start + prefs.inhale_ms, CueKind.BREATH, "Breathe out"))
+        counts.append(
+            [
+                Cue(natural - left * 1000, CueKind.COUNT, words.sentence(f"{spoken} to go"))
+                for left, spoken in ((10, "ten seconds"), (5, "five seconds"))
+            ]
+        )
+    for choices in counts:
+        before = [*placed, *cues]
+        chosen = next((c for c in choices if _clear(c, before, prefs)), choices[-1])
+        cues.append(chosen)  # the last choice even if it is not clear: ``_fit`` reports it
     return cues
+
+
+_INHALE_WORDS = ("Breathe in", "In")
+_EXHALE_WORDS = ("Breathe out", "Out")
+"""A breath word and its short form, for a half breath too short for the full words at this
+voice (or where another cue leaves only part of it)."""
+
+
+def _breath_words(placed: list[Cue], natural: int, prefs: Pacing) -> list[Cue]:
+    """The breath words: "Breathe in" as an inhale starts, "Breathe out" as the exhale does,
+    in the breaths the hold's other cues leave free (a caution on arrival takes the first
+    breath, and the words start with the next one); the first three such breaths, or all.
+
+    Each word must end a gap before its half breath does, so the words never run into each
+    other; where "Breathe in" does not fit, "In" may.
+    """
+    if prefs.breath_cues is BreathCues.OFF:
+        return []
+    whole_breaths = natural // prefs.breath_ms
+    wanted = whole_breaths if prefs.breath_cues is BreathCues.EVERY else 3
+    halves = (
+        (0, prefs.inhale_ms, _INHALE_WORDS),
+        (prefs.inhale_ms, prefs.breath_ms, _EXHALE_WORDS),
+    )
+    said: list[Cue] = []
+    breathed = 0
+    for breath in range(whole_breaths):
+        if breathed == wanted:
+            break
+        start = breath * prefs.breath_ms
+        any_said = False
+        for begin, end, texts in halves:
+            for text in texts:
+                cue = Cue(start + begin, CueKind.BREATH, text)
+                fits = begin + spoken_ms(cue, prefs) + CUE_GAP_MS <= end
+                if fits and _clear(cue, placed, prefs):
+                    said.append(cue)
+                    any_said = True
+                    break
+        breathed += any_said
+    return said
 
 
 def _repetition_count(repetitions: int, done: int, cycle_ms: int) -> str | None:
@@ -548,6 +645,10 @@ def _beat_cues(said: _Said, step: Flow, index: int, beat_ms: int, prefs: Pacing)
         room = prefs.inhale_ms if exhale else beat_ms
         if count and prefs.speech_ms(f"{count} {text}") + CUE_GAP_MS <= room:
             text = f"{count} {text}"
+    if exhale:  # at its moment "Exhale" goes without saying: dropped where it would not fit
+        short = words.without_breath_word(exhale)
+        if short and prefs.speech_ms(exhale) + CUE_GAP_MS > beat_ms - prefs.inhale_ms:
+            exhale = short
     cues = [Cue(start, CueKind.BEAT, text)]
     if exhale:
         cues.append(Cue(start + prefs.inhale_ms, CueKind.BEAT, exhale))
@@ -571,7 +672,10 @@ def _flow(said: _Said, step: Flow, prefs: Pacing, full: bool) -> _PhaseSpec:
         return _PhaseSpec(PhaseKind.FLOW, duration, breaths=breaths)
     cues = [*arrival, way_out]
     for index in range(count):
-        cues += _beat_cues(said, step, index, beat_ms, prefs)
+        # A caution said in a flow takes the place of the beat words it covers: it was written
+        # for that moment ("once the hands reach the box"), and the beats go on after it.
+        beat = _beat_cues(said, step, index, beat_ms, prefs)
+        cues += [cue for cue in beat if _clear(cue, arrival, prefs)]
     side = said.planned.side
     breathing = step.beat.breaths is not None and any(step.exhales)
     return _PhaseSpec(
@@ -620,6 +724,13 @@ def _contract_relax(said: _Said, step: ContractRelax, prefs: Pacing) -> list[_Ph
     return specs
 
 
+def _ask(prefs: Pacing) -> _PhaseSpec:
+    """The question after an assessed hold: said as it starts, then time to answer."""
+    question = Cue(0, CueKind.QUESTION, QUESTION)
+    duration = max(ASK_MS, spoken_ms(question, prefs) + CUE_GAP_MS + ANSWER_MS)
+    return _PhaseSpec(PhaseKind.ASK, duration, (question,))
+
+
 def _step_phases(said: _Said, prefs: Pacing, full: bool) -> list[_PhaseSpec]:
     """The phases of one planned step. Without ``full`` the lengths are exact but the bulk of
     the cues (every beat, every breath word) is not built: enough to measure a routine."""
@@ -628,6 +739,8 @@ def _step_phases(said: _Said, prefs: Pacing, full: bool) -> list[_PhaseSpec]:
     match step:
         case Hold() | Rest():
             specs.append(_hold(said, step, prefs, full))
+            if isinstance(step, Hold) and step.assess is not None:
+                specs.append(_ask(prefs))
         case Flow():
             specs.append(_flow(said, step, prefs, full))
         case ContractRelax():
@@ -679,14 +792,16 @@ def compile_routine(routine: Routine, prefs: Pacing | None = None) -> Timeline:
                 source_step=planned.source_step,
                 amount_text=_amount_text(said.step),
                 note=None if note is None else words.fill_sides(note, planned.side),
+                assess=said.step.assess if isinstance(said.step, Hold) else None,
             )
         )
     if phases:  # the last word of every session, at its very end
         last = phases[-1]
         complete = Cue(last.end_ms, CueKind.COMPLETE, _COMPLETE_TEXT)
         phases[-1] = replace(last, cues=(*last.cues, complete))
-    phases = _fill_silences(_fit(phases, prefs), prefs)
-    return Timeline(routine, prefs, tuple(phases), tuple(steps))
+    phases, dropped = _fit(phases, prefs)
+    phases = _fill_silences(phases, prefs)
+    return Timeline(routine, prefs, tuple(phases), tuple(steps), tuple(dropped))
 
 
 _STEP_KINDS: dict[type, StepKind] = {
@@ -697,7 +812,7 @@ _STEP_KINDS: dict[type, StepKind] = {
 }
 
 
-def _fit(phases: list[Phase], prefs: Pacing) -> list[Phase]:
+def _fit(phases: list[Phase], prefs: Pacing) -> tuple[list[Phase], list[Cue]]:
     """Leave out the lesser of any two cues that would sound at once (see ``_RANK``).
 
     The timeline then says exactly what will be heard: a cue that cannot be said whole is not
@@ -710,16 +825,19 @@ def _fit(phases: list[Phase], prefs: Pacing) -> list[Phase]:
         key=lambda item: (item[0].at_ms, -_RANK[item[0].kind]),
     )
     kept: list[tuple[Cue, int, int]] = []
+    dropped: list[Cue] = []
     for cue, owner in order:
         if kept and kept[-1][2] + CUE_GAP_MS > cue.at_ms:
             if _RANK[cue.kind] <= _RANK[kept[-1][0].kind]:
+                dropped.append(cue)
                 continue
-            kept.pop()  # the earlier cues already clear this one: only the last can overlap
+            dropped.append(kept.pop()[0])  # the earlier cues clear this one: only the last can
         kept.append((cue, owner, cue.at_ms + spoken_ms(cue, prefs)))
     by_phase: dict[int, list[Cue]] = {}
     for cue, owner, _ in kept:
         by_phase.setdefault(owner, []).append(cue)
-    return [replace(phase, cues=tuple(by_phase.get(phase.index, ()))) for phase in phases]
+    fitted = [replace(phase, cues=tuple(by_phase.get(phase.index, ()))) for phase in phases]
+    return fitted, sorted(dropped, key=lambda cue: cue.at_ms)
 
 
 def _filler_moments(phase: Phase, prefs: Pacing) -> list[tuple[int, str]]:
@@ -759,7 +877,8 @@ def _fill_silences(phases: list[Phase], prefs: Pacing) -> list[Phase]:
     for phase, after in zip(phases, following, strict=True):
         cues = list(phase.cues)
         added: list[Cue] = []
-        moments = [] if phase.kind is PhaseKind.PREPARE else _filler_moments(phase, prefs)
+        quiet = phase.kind in (PhaseKind.PREPARE, PhaseKind.ASK)  # no "to go" over a question
+        moments = [] if quiet else _filler_moments(phase, prefs)
         low = high = 0  # the moments a word may go at; the cursor only moves on, so do these
         targets = [cue.at_ms for cue in cues] + [after]
         for i, target in enumerate(targets):

@@ -144,6 +144,25 @@ def sentence(text: str) -> str:
     return text if text[-1] in ".!?" else text + "."
 
 
+_BREATH_WORDS = ("breathe in", "breathe out", "inhale", "exhale")
+
+
+def without_breath_word(text: str) -> str | None:
+    """``text`` without the breath word it starts with ("Exhale, belly in." → "Belly in."), or
+    None if it starts with none or is nothing else.
+
+    For a breath beat whose phrase is said as the breath turns: the moment already says which
+    way the breath goes, so a slow voice that cannot fit the whole phrase in the half breath
+    says the rest, rather than running into the next beat and losing it.
+    """
+    lower = text.lower()
+    for word in _BREATH_WORDS:
+        if lower.startswith(word) and not lower[len(word) : len(word) + 1].isalpha():
+            rest = text[len(word) :].lstrip(" ,;:-")
+            return sentence(rest) if rest.strip(" .!?") else None
+    return None
+
+
 def estimate_speech_ms(text: str) -> int:
     """A generous guess at how long a voice takes to say ``text``, in milliseconds.
 

@@ -22,6 +22,11 @@ write access to the file or its folder, and write no session, repair nothing and
 
 Timestamps are wall-clock local time with its offset (what a person reads); durations come from
 the session engine's monotonic clock.
+
+Schema versions: 1 had the sessions alone; 2 adds ``assessments``, where the hands reached in an
+assessed hold (source 001's forward fold), one row per session and moment. A version-1 file is
+brought up to 2 as it opens for writing, by adding the (empty) table: every session stays as it
+was. Opened read-only it is read as it is, with no assessments.
 """
 
 from __future__ import annotations
@@ -39,12 +44,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
+from stretch_desktop.core.assessment import REACH
 from stretch_desktop.storage.records import (
     COLUMNS,
+    MOMENTS,
     STATUSES,
+    AssessmentRecord,
     DamagedRow,
     HistoryUnavailable,
     SessionRecord,
+    assessment_from_row,
     now_iso,
     record_from_row,
     streak_days,
@@ -55,6 +64,7 @@ if sys.platform != "win32":
     import fcntl
 
 __all__ = [
+    "AssessmentRecord",
     "History",
     "HistoryNewer",
     "HistoryUnavailable",
@@ -67,7 +77,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS: Final = 5_000
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 SHOWN: Final = 1_000
 """The newest sessions the window and ``history`` list (and check when the file opens)."""
 
@@ -91,6 +101,25 @@ CREATE TABLE IF NOT EXISTS sessions (
     preferences   TEXT    NOT NULL DEFAULT '{}'
 );
 CREATE INDEX IF NOT EXISTS sessions_started ON sessions (started_at);
+CREATE TABLE IF NOT EXISTS assessments (
+    session_id  INTEGER NOT NULL REFERENCES sessions(id),
+    moment      TEXT    NOT NULL CHECK (moment IN ('before', 'after')),
+    reach       TEXT,
+    answered_at TEXT    NOT NULL,
+    PRIMARY KEY (session_id, moment)
+);
+"""
+"""Every table this version writes. ``IF NOT EXISTS`` makes it the migration too: version 2's
+``assessments`` table is added to a version-1 file, whose sessions are left as they are."""
+
+_ASSESSMENTS: Final = """
+SELECT s.id AS session_id, s.started_at AS date, s.routine_id AS routine_id,
+       MAX(CASE WHEN a.moment = 'before' THEN a.reach END) AS before,
+       MAX(CASE WHEN a.moment = 'after' THEN a.reach END) AS after
+FROM assessments AS a JOIN sessions AS s ON s.id = a.session_id
+GROUP BY s.id
+ORDER BY s.started_at DESC, s.id DESC
+LIMIT ?
 """
 
 _SELECT: Final = f"SELECT {', '.join(COLUMNS)} FROM sessions"
@@ -610,6 +639,51 @@ class History:
         """The session as stored (``running`` even when its process is gone)."""
         found = self._select("WHERE id=?", (session_id,))
         return found[0] if found else None
+
+    # --- the flexibility check -------------------------------------------------------------------
+
+    def record_assessment(self, session_id: int, moment: str, reach: str | None) -> None:
+        """Where the hands reached at ``moment`` (``before``/``after``) of a session; None when
+        the question went unanswered.
+
+        An answer replaces an earlier one for the same moment (the fold was done again, with
+        "previous"); a skip never replaces an answer, so doing the fold again and leaving its
+        question unanswered keeps what was said the first time.
+        """
+        if moment not in MOMENTS:
+            raise ValueError(f"not a moment: {moment!r} (one of: {', '.join(MOMENTS)})")
+        if reach is not None and reach not in REACH:
+            raise ValueError(f"not a reach: {reach!r} (one of: {', '.join(REACH)})")
+        conflict = (
+            "DO NOTHING"
+            if reach is None
+            else "DO UPDATE SET reach=excluded.reach, answered_at=excluded.answered_at"
+        )
+        self._run(
+            "INSERT INTO assessments (session_id, moment, reach, answered_at) VALUES (?,?,?,?)"
+            f" ON CONFLICT (session_id, moment) {conflict}",
+            (session_id, moment, reach, now_iso()),
+        )
+
+    def assessments(self, limit: int = SHOWN) -> list[AssessmentRecord]:
+        """The assessed sessions, newest first (a chart reverses them), each with its before
+        and after reach (None: skipped, or never asked). A row that cannot be read is left out.
+
+        A version-1 file opened read-only has no assessments table: that is no assessments.
+        """
+        try:
+            rows = self._connection.execute(_ASSESSMENTS, (limit,)).fetchall()
+        except sqlite3.OperationalError as error:
+            if "no such table" in str(error):
+                return []
+            raise HistoryUnavailable(_describe(error)) from None
+        except sqlite3.Error as error:
+            raise HistoryUnavailable(_describe(error)) from None
+        records = []
+        for row in rows:
+            with contextlib.suppress(DamagedRow):
+                records.append(assessment_from_row(dict(row)))
+        return records
 
 
 _ROW_PROBLEMS: Final = ("CHECK constraint failed", "NULL value in")

@@ -11,6 +11,8 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import Any, Final
 
+from stretch_desktop.core.assessment import REACH
+
 STATUSES: Final = ("running", "completed", "stopped", "interrupted")
 
 
@@ -117,6 +119,55 @@ def record_from_row(row: Mapping[str, object]) -> SessionRecord:
         current_step=_whole(row, "current_step"),
         pid=_whole(row, "pid", minimum=None),
         preferences=_text(row, "preferences"),
+    )
+
+
+MOMENTS: Final = ("before", "after")
+"""When a session asks where the hands reached (``core.routine.Assess``'s values)."""
+
+
+@dataclass(frozen=True)
+class AssessmentRecord:
+    """An assessed session's reaches (source 001's forward fold, before and after the work).
+
+    ``before``/``after`` are values of ``core.assessment.REACH``, or None when that question
+    was skipped or never asked (the session was stopped before it).
+    """
+
+    session_id: int
+    date: str
+    """The session's ``started_at``."""
+    routine_id: str
+    before: str | None
+    after: str | None
+
+    def public(self) -> dict[str, Any]:
+        """The documented JSON form of `stretch-desktop progress --json`."""
+        return {
+            "session_id": self.session_id,
+            "date": self.date,
+            "routine_id": self.routine_id,
+            "before": self.before,
+            "after": self.after,
+        }
+
+
+def _reach(row: Mapping[str, object], name: str) -> str | None:
+    value = row[name]
+    if value is not None and value not in REACH:
+        raise DamagedRow(f"{name}: not a reach ({value!r:.40})")
+    return None if value is None else str(value)
+
+
+def assessment_from_row(row: Mapping[str, object]) -> AssessmentRecord:
+    """The record of a joined row (``session_id, date, routine_id, before, after``), checked
+    as :func:`record_from_row` checks a session's. Raises :class:`DamagedRow`."""
+    return AssessmentRecord(
+        session_id=_whole(row, "session_id", minimum=None),
+        date=_moment(row, "date"),
+        routine_id=_text(row, "routine_id"),
+        before=_reach(row, "before"),
+        after=_reach(row, "after"),
     )
 
 

@@ -28,7 +28,7 @@ from stretch_desktop.core.clock import MonotonicClock
 from stretch_desktop.core.loader import Problem, RoutineError
 from stretch_desktop.core.pacing import Pacing
 from stretch_desktop.core.routine import Routine
-from stretch_desktop.core.timeline import compile_routine
+from stretch_desktop.core.timeline import compile_routine, cue_texts
 from stretch_desktop.library import (
     APP_NAME,
     Library,
@@ -39,6 +39,7 @@ from stretch_desktop.library import (
     resolve,
     user_data_dir,
 )
+from stretch_desktop.speech import early as early_voice
 from stretch_desktop.speech.speaker import NullSpeaker, Speaker
 from stretch_desktop.speech.voice import VoiceSettings, chime_path
 from stretch_desktop.ui.instance_protocol import server_name
@@ -51,12 +52,18 @@ from stretch_desktop.ui.voice import SpeakerFactory, VoiceSwitch
 
 if TYPE_CHECKING:
     from stretch_desktop.storage.history import History, SessionRecord
+    from stretch_desktop.ui.notifications import DesktopNotifications
+    from stretch_desktop.ui.reminders import ReminderService
+    from stretch_desktop.ui.tray import Tray
 from stretch_desktop.ui.ticker import QtTicker
 
 APP_ID = "org.stretchdesktop.StretchDesktop"
 """The one application id: desktop file, AppStream metainfo, D-Bus names and settings use it."""
 
 log = logging.getLogger(__name__)
+EARLY_TEXTS = 4
+"""A session started at launch: its announcement and countdown are rendered before the first
+paint (speech/early.py); the rest follow in the speaker's order."""
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
@@ -95,8 +102,12 @@ def app_icon() -> QIcon:
     return icon
 
 
+def cue_folder() -> Path:
+    return platformdirs.user_cache_path(APP_NAME, appauthor=False) / "cues"
+
+
 def speaker_factory(cue_log: Path | None, bridge: _StatusBridge) -> SpeakerFactory:
-    cache = platformdirs.user_cache_path(APP_NAME, appauthor=False) / "cues"
+    cache = cue_folder()
 
     def report(status: str) -> None:  # runs on the speech thread
         if shiboken6.isValid(bridge):  # the window may already be gone
@@ -125,6 +136,10 @@ class Launch:
 def build(args: argparse.Namespace) -> Launch:
     settings = Settings()
     initial = settings.load()
+    if args.start:  # the voice starts now, so the session is not kept waiting for Piper to
+        # load (speech/early.py); the speaker takes it after the paint. Only then: it costs the
+        # first paint a little CPU, and a window without --start has seconds before Start.
+        early_voice.start(initial.voice, cue_folder(), chime_path())
     if args.mute:
         initial = replace(initial, muted=True)
     preferences = LivePreferences(initial, settings)
@@ -161,6 +176,10 @@ def build(args: argparse.Namespace) -> Launch:
     window.restore_geometry(settings.geometry())
     selected = window.choose_page.selected_routine() is not None
     start = bool(args.start and selected and (args.routine is None or preselect))
+    chosen_routine = window.choose_page.selected_routine()
+    if start and chosen_routine is not None:  # its first words, by the voice started above
+        first = compile_routine(chosen_routine, preferences.current.pacing)
+        early_voice.render_first(cue_texts(first)[:EARLY_TEXTS])
     return Launch(window, controller, library, voice, start)
 
 
@@ -295,6 +314,8 @@ def join_desktop(launch: Launch) -> None:
     bus = DesktopNotifications() if sys.platform.startswith("linux") else None
     notifier = Notifier(tray.show_message if tray else None, str(path) if path else None, bus=bus)
     window.notify = notifier.notify
+    reminders = start_reminders(launch, bus, tray, str(path) if path else None)
+    QCoreApplication.instance().aboutToQuit.connect(reminders.stop)  # type: ignore[union-attr]
     QCoreApplication.instance().aboutToQuit.connect(notifier.close)  # type: ignore[union-attr]
     if sys.platform.startswith("linux"):
         from stretch_desktop.ui.mpris import MprisService, session_bus
@@ -302,6 +323,50 @@ def join_desktop(launch: Launch) -> None:
         service = MprisService(controller, window, session_bus(), APP_ID, parent=window)
         if service.publish():
             QCoreApplication.instance().aboutToQuit.connect(service.withdraw)  # type: ignore[union-attr]
+
+
+def start_reminders(
+    launch: Launch, bus: DesktopNotifications | None, tray: Tray | None, icon: str | None
+) -> ReminderService:
+    """Reminders on the wall clock, shown through the same bus (with buttons) or the tray."""
+    from stretch_desktop.core.clock import SystemWallClock
+    from stretch_desktop.storage.reminders import reminders_path
+    from stretch_desktop.ui.reminders import ReminderService, WakeWatcher
+
+    window = launch.window
+    settings = window.preferences.settings
+    return ReminderService(
+        window,
+        launch.controller,
+        SystemWallClock(),
+        reminders_path(),
+        routines=lambda: window.choose_page.routines,
+        last_routine=settings.last_routine if settings is not None else lambda: None,
+        pacing=lambda: window.preferences.current.pacing,
+        notifications=bus,
+        tray=tray,
+        icon=icon,
+        wake=WakeWatcher() if sys.platform.startswith("linux") else None,
+        parent=window,
+    )
+
+
+def show_window(window: MainWindow, args: argparse.Namespace) -> bool:
+    """Show the window as asked; False when it stays hidden (``--tray`` with a tray: the tray
+    icon is the way in, and reminders come from there)."""
+    if args.tray:
+        from stretch_desktop.ui.tray import tray_available
+
+        if tray_available():
+            log.info("started in the tray")
+            return False
+        log.info("no system tray: started minimised")
+        window.showMinimized()
+    elif args.fullscreen:
+        window.showFullScreen()
+    else:
+        window.show()
+    return True
 
 
 def _launch_request(args: argparse.Namespace) -> dict[str, object]:
@@ -378,11 +443,10 @@ def run(args: argparse.Namespace) -> int:
         from stretch_desktop.ui import bench_hooks
 
         bench_hooks.install(window, launch.controller)
-    if args.fullscreen:
-        window.showFullScreen()
-    else:
-        window.show()
-    when_painted(window, lambda: after_show(launch, args))
+    if show_window(window, args) and not args.tray:
+        when_painted(window, lambda: after_show(launch, args))
+    else:  # hidden or minimised: no paint to wait for
+        QTimer.singleShot(0, lambda: after_show(launch, args))
     return int(app.exec())
 
 

@@ -7,9 +7,10 @@ the event loop.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 CloseChoice = Literal["tray", "stop", "cancel"]
 QUIT_QUESTION = "A session is in progress. Stop it and quit?"
@@ -27,6 +28,11 @@ class Dialogs:
 
     def inform(self, title: str, text: str) -> None:
         QMessageBox.warning(self._parent, title, text)
+
+    def save_file(self, title: str, suggested: Path, kinds: str) -> Path | None:
+        """Where to write a file the person exports (None: they called it off)."""
+        chosen, _kind = QFileDialog.getSaveFileName(self._parent, title, str(suggested), kinds)
+        return Path(chosen) if chosen else None
 
     def ask_close(self) -> CloseChoice:
         """Closing mid-session where a tray exists: keep going out of sight, stop, or stay."""

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from stretch_desktop.core.assessment import reach_for_key
 from stretch_desktop.core.engine import Snapshot
 from stretch_desktop.core.routine import Routine
 from stretch_desktop.library import user_routines_dir
@@ -51,6 +52,8 @@ from stretch_desktop.ui.voice import VoiceSwitch
 
 if TYPE_CHECKING:  # made on first use (MainWindow.editor_page)
     from stretch_desktop.ui.pages.editor import EditorPage
+    from stretch_desktop.ui.pages.progress import ProgressData, ProgressPage
+    from stretch_desktop.ui.preferences_dialog import PreferencesTab
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +77,8 @@ class MainWindow(QMainWindow):
         self.keeps_going_in_tray = False
         """Set where the desktop has a tray: closing mid-session can then keep going."""
         self.notify: Callable[[str, str], bool] | None = None
+        self.preferences_tabs: list[Callable[[QWidget], PreferencesTab]] = []
+        """Tabs Preferences adds after its own (Reminders), made each time it opens."""
         self._quitting = False
         self._last_title = ""
         self._title_moment: tuple[object, ...] | None = None
@@ -89,6 +94,7 @@ class MainWindow(QMainWindow):
         self.done_page = DonePage()
         self.history_page = HistoryPage(self._read_history)
         self._editor: EditorPage | None = None
+        self._progress: ProgressPage | None = None
         self.pages = QStackedWidget()
         for page in (self.choose_page, self.session_page, self.done_page, self.history_page):
             self.pages.addWidget(page)
@@ -111,6 +117,7 @@ class MainWindow(QMainWindow):
         self.done_page.again_requested.connect(self.again)
         self.done_page.choose_requested.connect(self.choose_another)
         self.history_page.back_requested.connect(self.choose_another)
+        self.history_page.progress_requested.connect(self.show_progress)
         controller.updated.connect(self._on_updated)
         controller.finished.connect(self._on_finished)
         controller.history_problem.connect(self.show_message)
@@ -146,6 +153,16 @@ class MainWindow(QMainWindow):
                 shortcut = QShortcut(QKeySequence(sequence), self)
                 shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
                 shortcut.activated.connect(slot)
+                self.shortcuts.append(shortcut)
+        # Keys 1 to 6 answer the reach question, on the number row or the keypad; while no
+        # question is open they do nothing.
+        keypad = Qt.KeyboardModifier.KeypadModifier
+        for number, digit in enumerate((key.Key_1, key.Key_2, key.Key_3, key.Key_4, key.Key_5,
+                                        key.Key_6), start=1):  # fmt: skip
+            for answer_keys in (QKeySequence(digit), QKeySequence(keypad | digit)):
+                shortcut = QShortcut(answer_keys, self)
+                shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+                shortcut.activated.connect(lambda n=number: self.answer_key(n))
                 self.shortcuts.append(shortcut)
         # The editor's ways in, from the choose page: Ctrl+N a new routine, Ctrl+E the selected
         # one (your own file, or a copy of a built-in one).
@@ -195,6 +212,20 @@ class MainWindow(QMainWindow):
         self.choose_page.select_routine(routine.id)
         if start:
             self.choose_page.start_selected()
+
+    def show_routine_ready(self, routine_id: str) -> bool:
+        """A reminder's Start: up front on the choose page, the routine selected and Start
+        focused, so Space or Enter begins it; never over a running session (False then)."""
+        self.bring_to_front()
+        if self.controller.in_session:
+            self.show_message("A session is running: the reminder's routine can wait.")
+            return False
+        if self._editor is not None and self.pages.currentWidget() is self._editor:
+            return False  # a routine half-edited stays as it is; the window is up
+        self.choose_another()
+        self.choose_page.select_routine(routine_id)
+        self.choose_page.start_button.setFocus()
+        return True
 
     @property
     def editor_page(self) -> EditorPage:
@@ -301,6 +332,12 @@ class MainWindow(QMainWindow):
     def show_session(self) -> None:
         self.pages.setCurrentWidget(self.session_page)
 
+    def answer_key(self, number: int) -> None:
+        """A number key: the reach it stands for, while the session page asks for one."""
+        reach = reach_for_key(number)
+        if reach is not None and self.pages.currentWidget() is self.session_page:
+            self.controller.answer(reach)
+
     def show_history(self) -> None:
         self.history_page.refresh()
         self.pages.setCurrentWidget(self.history_page)
@@ -308,6 +345,37 @@ class MainWindow(QMainWindow):
     def _read_history(self) -> list[SessionRecord] | None:
         history = self.controller.history
         return None if history is None else history.sessions()
+
+    @property
+    def progress_page(self) -> ProgressPage:
+        """The progress page, made the first time it is opened: its charts stay out of the
+        window's start-up (tests/ui/test_progress_page.py checks)."""
+        if self._progress is None:
+            from stretch_desktop.ui.pages.progress import ProgressPage
+
+            settings = self.preferences.settings
+            self._progress = ProgressPage(
+                self._read_progress,
+                self.dialogs,
+                goal=settings.progress_goal() if settings is not None else 3,
+                save_goal=settings.save_progress_goal if settings is not None else None,
+            )
+            self._progress.scale_fonts(max(12, self.height() // 42))
+            self.pages.addWidget(self._progress)
+            self._progress.back_requested.connect(self.show_history)
+        return self._progress
+
+    def show_progress(self) -> None:
+        self.progress_page.refresh()
+        self.pages.setCurrentWidget(self.progress_page)
+
+    def _read_progress(self) -> ProgressData | None:
+        from stretch_desktop.ui.pages.progress import ProgressData
+
+        history = self.controller.history
+        if history is None:
+            return None
+        return ProgressData(history.sessions(), history.assessments())
 
     def again(self) -> None:
         self.controller.reload()
@@ -331,7 +399,9 @@ class MainWindow(QMainWindow):
             self.controller.toggle()
 
     def request_stop(self) -> None:
-        if self.pages.currentWidget() is self.history_page:
+        if self._progress is not None and self.pages.currentWidget() is self._progress:
+            self.show_history()
+        elif self.pages.currentWidget() is self.history_page:
             self.choose_another()
         else:
             self.controller.request_stop(self.dialogs.confirm)
@@ -438,6 +508,9 @@ class MainWindow(QMainWindow):
         if event.key() == Qt.Key.Key_Escape and self.pages.currentWidget() is self.history_page:
             self.choose_another()
             return
+        if event.key() == Qt.Key.Key_Escape and self.pages.currentWidget() is self._progress:
+            self.show_history()
+            return
         super().keyPressEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -446,6 +519,8 @@ class MainWindow(QMainWindow):
         base = max(12, self.height() // 42)
         for page in (self.choose_page, self.session_page, self.done_page, self.history_page):
             page.scale_fonts(base)
+        if self._progress is not None:
+            self._progress.scale_fonts(base)
         self.notices.set_preferred_px(round(base * 0.95))
 
     def closeEvent(self, event: QCloseEvent) -> None:

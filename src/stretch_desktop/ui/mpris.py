@@ -52,6 +52,7 @@ _DOING = {
     PhaseKind.CONTRACT: "Press",
     PhaseKind.RELAX: "Release",
     PhaseKind.REST: "Rest",
+    PhaseKind.ASK: "Where did your hands reach?",
 }
 
 

@@ -8,6 +8,7 @@ installed says so in its name here, and the system voice speaks in its place.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -19,6 +20,8 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QPushButton,
     QSpinBox,
+    QTabWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -60,6 +63,16 @@ def _seconds(value: float, low: float, high: float, tip: str) -> QDoubleSpinBox:
     return box
 
 
+class PreferencesTab(Protocol):
+    """A tab another part adds (Reminders): its widget, and what OK does with it."""
+
+    title: str
+
+    def widget(self) -> QWidget: ...
+
+    def apply(self) -> None: ...
+
+
 class PreferencesDialog(QDialog):
     def __init__(
         self,
@@ -71,7 +84,8 @@ class PreferencesDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Preferences")
         pacing = prefs.pacing
-        form = QFormLayout(self)
+        general = QWidget()
+        form = QFormLayout(general)
         self.inhale = _seconds(
             pacing.inhale_ms / 1000, BREATH_MIN_S, BREATH_MAX_S, "Seconds per inhale"
         )
@@ -148,7 +162,22 @@ class PreferencesDialog(QDialog):
         )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        # The window's own tabs (``MainWindow.preferences_tabs``): the choose page opens this
+        # dialog knowing nothing of them. OK applies each; Cancel leaves them unapplied.
+        makers = getattr(parent.window(), "preferences_tabs", []) if parent is not None else []
+        self.tabs: list[PreferencesTab] = [make(self) for make in makers]
+        outer = QVBoxLayout(self)
+        if self.tabs:
+            self.pages = QTabWidget()
+            self.pages.addTab(general, "General")
+            for tab in self.tabs:
+                self.pages.addTab(tab.widget(), tab.title)
+                self.accepted.connect(tab.apply)
+            outer.addWidget(self.pages)
+        else:
+            form.setContentsMargins(0, 0, 0, 0)
+            outer.addWidget(general)
+        outer.addWidget(buttons)
 
     def preferences(self) -> UiPreferences:
         pacing = Pacing(

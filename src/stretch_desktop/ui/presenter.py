@@ -80,6 +80,8 @@ def _pacer_for(phase: Phase, elapsed: int, prefs: Pacing, step: TimelineStep) ->
             fraction = min(1.0, offset / max(phase.duration_ms, 1))
             size = (1 + math.cos(math.pi * fraction)) / 2
             return PacerView(size, "Release", f"Round {phase.cycle} of {phase.cycles}", "release")
+        case PhaseKind.ASK:  # the session page shows the answer buttons over the pacer
+            return PacerView(0.0, "Your reach?", "Press 1 to 6", "ready")
     raise AssertionError(phase.kind)  # pragma: no cover - every kind is matched
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
+from stretch_desktop.core.assessment import REACH
 from stretch_desktop.core.clock import Clock
 from stretch_desktop.core.engine import IllegalCommand, SessionEngine, Snapshot, State
 from stretch_desktop.core.events import (
@@ -35,8 +36,10 @@ from stretch_desktop.core.events import (
     StepEnded,
 )
 from stretch_desktop.core.pacing import Pacing
-from stretch_desktop.core.routine import Routine
+from stretch_desktop.core.routine import Assess, Routine
 from stretch_desktop.core.timeline import (
+    Phase,
+    PhaseKind,
     Priority,
     Timeline,
     compile_routine,
@@ -70,6 +73,9 @@ class Summary:
     steps_done: int
     steps_skipped: int
     steps_total: int
+    reach_before: str | None = None
+    """Where the hands reached in the ``before`` fold, as answered (None: not answered)."""
+    reach_after: str | None = None
 
 
 class SessionController(QObject):
@@ -83,6 +89,7 @@ class SessionController(QObject):
     voice_status = Signal(str)  # which voice speaks, or why none does
     voice_preparing = Signal(object)  # (rendered, of) while cues are rendering, else None
     history_problem = Signal(str)  # said once: history could not be saved, the session goes on
+    question = Signal(object)  # Assess: a reach question began; None: it is over
 
     def __init__(
         self,
@@ -115,6 +122,12 @@ class SessionController(QObject):
         """Words a minute of the current voice: scales the length estimate of unrendered cues."""
         self.chime_ms = 0
         """How long the chime before each pose lasts, when it is on (0 when off)."""
+        self._asking: Phase | None = None
+        """The ASK phase whose question is open (answer keys work only then)."""
+        self._answered = False
+        """Whether the open question has an answer: if not, it is stored as skipped."""
+        self._answers: dict[Assess, str | None] = {}
+        """This session's reaches by moment (None: skipped), for the done page."""
 
     # --- what the window asks -------------------------------------------------------------------
 
@@ -146,6 +159,82 @@ class SessionController(QObject):
 
     def snapshot(self) -> Snapshot | None:
         return self._engine.snapshot() if self._engine else None
+
+    @property
+    def asking(self) -> Assess | None:
+        """Which reach is being asked for right now (an ASK phase is on), else None."""
+        if self._asking is None or self._engine is None:
+            return None
+        return self._engine.timeline.steps[self._asking.step].assess
+
+    @property
+    def answers(self) -> dict[Assess, str | None]:
+        """This session's reaches so far, by moment (None: the question went unanswered)."""
+        return dict(self._answers)
+
+    # --- the reach question -----------------------------------------------------------------------
+
+    def answer(self, reach: str) -> bool:
+        """Answer the open reach question (a value of ``REACH``) and end it at once: the next
+        pose begins. False when no question is open (the key meant nothing)."""
+        if reach not in REACH:
+            raise ValueError(f"not a reach: {reach!r}")
+        moment = self.asking
+        if moment is None or self._engine is None:
+            return False
+        self._answered = True
+        self._record(moment, reach)
+        self._command(self._engine.end_phase)
+        return True
+
+    def skip_question(self) -> bool:
+        """Leave the open question unanswered (stored as skipped) and go on at once."""
+        if self.asking is None or self._engine is None:
+            return False
+        self._command(self._engine.end_phase)
+        return True
+
+    def _record(self, moment: Assess, reach: str | None) -> None:
+        """Keep a reach for the done page and in the history. A skip never replaces an answer
+        (the fold done again with "previous" and left unanswered keeps the first answer)."""
+        if reach is not None or moment not in self._answers:
+            self._answers[moment] = reach
+        log.info("assessment: %s %s", moment.value, reach or "skipped")
+        if self._history is None or self._session_id is None:
+            return
+        try:
+            self._history.record_assessment(self._session_id, moment.value, reach)
+        except HistoryUnavailable as error:
+            self._history = None
+            log.error("history: %s", error)
+            self.history_problem.emit(f"History could not be saved: {error}. The session goes on.")
+
+    def _follow_question(self, events: list[Event], snapshot: Snapshot) -> None:
+        """Open a question as its ASK phase begins; as it ends unanswered (on time, skipped,
+        stopped), store it as skipped. One that began and ended between two ticks is skipped
+        too."""
+        engine = self._engine
+        assert engine is not None
+        phase = snapshot.phase
+        live = snapshot.state in (State.RUNNING, State.PAUSED)
+        current = phase if live and phase.kind is PhaseKind.ASK else None
+        if current is not None and self._asking is current:
+            return
+        timeline = engine.timeline
+        if self._asking is not None:
+            moment = timeline.steps[self._asking.step].assess
+            if not self._answered and moment is not None:
+                self._record(moment, None)
+            self._asking = None
+            self.question.emit(None)
+        for event in events:
+            if isinstance(event, PhaseStarted) and event.phase.kind is PhaseKind.ASK:
+                missed = timeline.steps[event.phase.step].assess
+                if event.phase is not current and missed is not None:
+                    self._record(missed, None)
+        if current is not None:
+            self._asking, self._answered = current, False
+            self.question.emit(timeline.steps[current.step].assess)
 
     def set_speaker(self, speaker: Speaker) -> None:
         """A new voice (preferences changed): the old one is silenced and closed."""
@@ -209,6 +298,9 @@ class SessionController(QObject):
         self._engine = SessionEngine(timeline, self._clock)
         self._prepare_from(0)  # ahead of anything merely selected: Start is not held back
         self._session_id, self._carried = None, (0, 0, 0.0)
+        if self._asking is not None:
+            self.question.emit(None)
+        self._asking, self._answered, self._answers = None, False, {}
         self._ticker.stop()
         self.loaded.emit(timeline)
         snapshot = self._engine.snapshot()
@@ -407,6 +499,7 @@ class SessionController(QObject):
                         self._speaker.silence()
                     state_change = True
         snapshot = engine.snapshot()
+        self._follow_question(events, snapshot)  # before the journal ends the session
         self._journal(events, snapshot)
         if any(isinstance(e, PhaseStarted | Seeked | Started) for e in events):
             # A seek while paused starts no phase, yet the pose on show is another one.
@@ -428,6 +521,8 @@ class SessionController(QObject):
                     steps_done=snapshot.steps_done + self._carried[0],
                     steps_skipped=snapshot.steps_skipped + self._carried[1],
                     steps_total=len(engine.timeline.steps),
+                    reach_before=self._answers.get(Assess.BEFORE),
+                    reach_after=self._answers.get(Assess.AFTER),
                 )
             )
 

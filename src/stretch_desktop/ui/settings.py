@@ -26,6 +26,7 @@ from stretch_desktop.core.pacing import (
 )
 from stretch_desktop.core.routine import Side
 from stretch_desktop.speech.voice import ENGINES, RATE_MAX, RATE_MIN, VoiceSettings
+from stretch_desktop.storage.progress import DEFAULT_GOAL_DAYS, GOAL_MAX, GOAL_MIN
 
 log = logging.getLogger(__name__)
 
@@ -211,3 +212,13 @@ class Settings:
 
     def save_last_routine(self, routine_id: str) -> None:
         self._store.setValue("session/last_routine", routine_id)
+
+    def progress_goal(self) -> int:
+        """Days a week the progress page's streak asks for (a hand-edited value out of range
+        is the default, never an error)."""
+        days = _number(self._store, "progress/goal_days", DEFAULT_GOAL_DAYS, GOAL_MIN, GOAL_MAX)
+        return round(days)
+
+    def save_progress_goal(self, days: int) -> None:
+        self._store.setValue("progress/goal_days", days)
+        self._store.sync()

@@ -606,6 +606,15 @@ class EditorPage(QWidget):
         self.step_halfway = _line_edit("Halfway")
         self.step_note = _line_edit("Note")
         self.step_way_out = _line_edit("Way out")
+        self.step_assess = QComboBox()
+        self.step_assess.setAccessibleName("Ask where the hands reached")
+        self.step_assess.setToolTip("Ask where the hands reached as this hold ends")
+        for label, moment in (
+            ("No", ""),
+            ("Before the work", "before"),
+            ("After the work", "after"),
+        ):
+            self.step_assess.addItem(label, moment)
         self.step_rows: dict[str, _Row] = {}
         self.step_form = form
         self._step_row_index: dict[str, int] = {}
@@ -624,6 +633,7 @@ class EditorPage(QWidget):
             ("halfway", "Halfway", self.step_halfway, None),
             ("note", "Note", self.step_note, None),
             ("way_out", "Way out", self.step_way_out, None),
+            ("assess", "Reach question", self.step_assess, None),
         ):
             field_row = _Row(widget, extra)
             self.step_rows[key] = field_row
@@ -645,6 +655,9 @@ class EditorPage(QWidget):
             lambda: self._step_edited("beats", _beats_from(_lines(self.step_beats)))
         )
         self.step_cycles.valueChanged.connect(lambda value: self._step_edited("cycles", value))
+        self.step_assess.activated.connect(
+            lambda _i: self._step_edited("assess", self.step_assess.currentData() or None)
+        )
         self.step_contract.valueChanged.connect(
             lambda value: self._step_edited("contract_seconds", _whole(value))
         )
@@ -1171,7 +1184,7 @@ class EditorPage(QWidget):
         if kind == "sides":
             shown = {"name", "note"}
         elif kind in ("hold", "rest"):
-            shown |= {"amount"} | ({"halfway"} if kind == "hold" else set())
+            shown |= {"amount"} | ({"halfway", "assess"} if kind == "hold" else set())
         elif kind == "flow":
             shown |= {"repetitions", "beats", "beat"}
         elif kind == "contract_relax":
@@ -1193,6 +1206,10 @@ class EditorPage(QWidget):
             self.step_cycles.setValue(int(_number(step.get("cycles"))))
             self.step_contract.setValue(_number(step.get("contract_seconds")))
             self.step_relax.setValue(_number(step.get("relax_seconds")))
+            assess = step.get("assess")
+            self.step_assess.setCurrentIndex(
+                max(0, self.step_assess.findData(assess if isinstance(assess, str) else ""))
+            )
             for key, edit in (
                 ("name", self.step_name),
                 ("lead_in", self.step_lead_in),

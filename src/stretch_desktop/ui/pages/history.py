@@ -46,6 +46,7 @@ class HistoryPage(QWidget):
     """Paints the records it reads when shown (``refresh``); it never writes history."""
 
     back_requested = Signal()
+    progress_requested = Signal()
 
     def __init__(
         self,
@@ -76,9 +77,14 @@ class HistoryPage(QWidget):
         self.back_button.setToolTip("Back to the routines (Esc)")
         self.back_button.setAccessibleName("Back to the routines")
         self.back_button.clicked.connect(lambda _checked=False: self.back_requested.emit())
+        self.progress_button = QPushButton("Progress")
+        self.progress_button.setToolTip("Minutes per week, the weekly streak and your reach")
+        self.progress_button.setAccessibleName("Progress")
+        self.progress_button.clicked.connect(lambda _checked=False: self.progress_requested.emit())
         row = QHBoxLayout()
         row.addWidget(self.back_button)
         row.addStretch(1)
+        row.addWidget(self.progress_button)
         layout.addWidget(self.heading)
         layout.addWidget(self.summary)
         layout.addWidget(self.notice)
@@ -106,6 +112,7 @@ class HistoryPage(QWidget):
                 (self.table, 1.05, False),
                 (self.notice, 1.0, False),
                 (self.back_button, 1.05, False),
+                (self.progress_button, 1.05, False),
             ],
         )
 

@@ -11,6 +11,10 @@ and stays still in a hold and a rest: the pacer beside it already breathes, and 
 breathed too would only repeat it, at the cost of repaints through the longest part of every
 session. The figures load with the first routine (never before the window's first paint).
 
+After an assessed hold (source 001's forward fold) the figure and pacer give way to the reach
+question: six big buttons, Knees to Palms flat, that keys 1 to 6 press too, and a small Skip.
+The session does not wait for them; when the question's time is up the next pose begins.
+
 Everything with text that changes (caption, pause notice, "Up next", the voice) keeps a fixed
 height, so nothing moves when a line gets shorter, and the play button keeps one
 width for Start, Pause and Resume.
@@ -29,18 +33,23 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QBoxLayout,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QListView,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
+    QStackedWidget,
     QStyle,
     QVBoxLayout,
     QWidget,
 )
 
+from stretch_desktop.core.assessment import REACH, reach_label
 from stretch_desktop.core.engine import Snapshot, State
 from stretch_desktop.core.figures import Figure
+from stretch_desktop.core.routine import Assess
 from stretch_desktop.core.timeline import PhaseKind, StepKind, Timeline, beat_at
 from stretch_desktop.ui.dialogs import Dialogs
 from stretch_desktop.ui.figure_widget import FigureWidget, figure_for_pose, figure_pixmap
@@ -94,6 +103,7 @@ class SessionPage(QWidget):
         controller.caption.connect(self.caption.setText)
         controller.voice_status.connect(self._on_voice_status)
         controller.history_problem.connect(self.tell)
+        controller.question.connect(self._on_question)
         preferences.changed.connect(self._on_preferences)
         self._on_preferences(preferences.current)
 
@@ -141,7 +151,15 @@ class SessionPage(QWidget):
         gauges.addWidget(self.pacer, 1)
         gauges.addWidget(self.countdown, 1)
         big.addLayout(gauges, 3)
-        body.addLayout(big, 13)
+        # The reach question takes the figure's and the pacer's place while it is asked.
+        self.stage = QStackedWidget()
+        pose_stage = QWidget()
+        big.setContentsMargins(0, 0, 0, 0)
+        pose_stage.setLayout(big)
+        self.stage.addWidget(pose_stage)
+        self.question_panel = self._build_question()
+        self.stage.addWidget(self.question_panel)
+        body.addWidget(self.stage, 13)
         self.pause_label = FitLabel(lines=2)
         self.pause_label.setObjectName("pause")
         body.addWidget(self.pause_label)
@@ -174,6 +192,46 @@ class SessionPage(QWidget):
         progress_row.addWidget(self.time_left, 1)
         outer.addLayout(progress_row)
         outer.addLayout(self._build_controls())
+
+    def _build_question(self) -> QWidget:
+        """Six answers as big as the figure's place allows, numbered as the keys that press
+        them, so they read from the mat; Skip small, since waiting does the same."""
+        panel = QWidget()
+        panel.setAccessibleName("Where did your hands reach?")
+        column = QVBoxLayout(panel)
+        column.setContentsMargins(0, 0, 0, 0)
+        self.question_title = FitLabel(lines=1)
+        self.question_title.setObjectName("question")
+        self.question_title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        column.addWidget(self.question_title)
+        grid = QGridLayout()
+        self.reach_buttons: list[QPushButton] = []
+        for index, value in enumerate(REACH):
+            label = reach_label(value)
+            widget = QPushButton(f"{index + 1}  {label}")
+            widget.setAccessibleName(label)
+            widget.setToolTip(f"My hands reached: {label.lower()} (key {index + 1})")
+            widget.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # Space stays pause and resume
+            size = QSizePolicy.Policy.Expanding
+            widget.setSizePolicy(size, size)
+            widget.clicked.connect(lambda _checked=False, v=value: self._controller.answer(v))
+            grid.addWidget(widget, index // 3, index % 3)
+            self.reach_buttons.append(widget)
+        column.addLayout(grid, 1)
+        row = QHBoxLayout()
+        self.question_hint = FitLabel(lines=1)
+        self.question_hint.setObjectName("meta")
+        self.question_hint.setText("Press 1 to 6, or wait: the session goes on by itself")
+        row.addWidget(self.question_hint, 1)
+        self.skip_question_button = QPushButton("Skip question")
+        self.skip_question_button.setAccessibleName("Skip the question")
+        self.skip_question_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.skip_question_button.clicked.connect(
+            lambda _checked=False: self._controller.skip_question()
+        )
+        row.addWidget(self.skip_question_button)
+        column.addLayout(row)
+        return panel
 
     def _build_controls(self) -> QHBoxLayout:
         controls = QHBoxLayout()
@@ -237,8 +295,12 @@ class SessionPage(QWidget):
             (self.voice_label, 0.95, False),
         ):
             label.set_preferred_px(round(base * scale), bold)
-        buttons = self.findChildren(QPushButton)
+        buttons = [b for b in self.findChildren(QPushButton) if b not in self.reach_buttons]
         scale_fonts(base, [(self.pose_list, 1.1, False), *((b, 1.05, False) for b in buttons)])
+        # Read from two metres: about the height of the pose's name on a laptop screen.
+        scale_fonts(base, ((b, 2.2, True) for b in self.reach_buttons))
+        self.question_title.set_preferred_px(round(base * 2.2), True)
+        self.question_hint.set_preferred_px(round(base * 1.1), False)
         high = round(base * 1.1 * 2.4)  # two lines of "Up next": the figure beside it reads
         self._next_icon = QSize(round(high * 1.5), high)
         self.next_figure.setFixedSize(self._next_icon)
@@ -264,6 +326,15 @@ class SessionPage(QWidget):
 
     def _on_pose_activated(self, index: QModelIndex) -> None:
         self._controller.jump(index.row())
+
+    def _on_question(self, moment: Assess | None) -> None:
+        """A reach question began (which fold: before or after the work) or is over."""
+        if moment is None:
+            self.stage.setCurrentIndex(0)
+            return
+        when = "Before" if moment is Assess.BEFORE else "After"
+        self.question_title.setText(f"{when}: where did your hands reach?")
+        self.stage.setCurrentWidget(self.question_panel)
 
     def tell(self, message: str) -> None:
         """A problem the person should know about, without stopping the session."""

@@ -1,0 +1,194 @@
+"""The reach question as a person meets it: the lunge flow's folds ask where the hands reached,
+a number key or a big button answers, silence skips, and the done page shows the change."""
+
+import sqlite3
+
+import pytest
+from PySide6.QtCore import Qt
+
+from stretch_desktop.core.assessment import QUESTION
+from stretch_desktop.core.engine import State
+from stretch_desktop.core.routine import Assess
+from stretch_desktop.core.timeline import PhaseKind
+from stretch_desktop.storage.history import History
+
+LUNGE = "lunge-flow-for-hamstrings"
+
+
+@pytest.fixture
+def history(tmp_path):
+    h = History(tmp_path / "history.sqlite3")
+    yield h
+    h.close()
+
+
+@pytest.fixture
+def lunge(ui, history):
+    ui.controller.set_history(history)
+    ui.start(LUNGE)
+    return ui
+
+
+def run_until(ui, condition, limit_ms=120_000):
+    """Session time passes in ticks of 100 ms until ``condition`` holds (bounded)."""
+    for _ in range(limit_ms // 100):
+        if condition():
+            return
+        ui.run(100)
+    raise AssertionError(f"not reached in {limit_ms} ms of session time")
+
+
+def asked(ui, moment):
+    run_until(ui, lambda: ui.controller.asking is moment)
+    assert ui.snapshot.phase.kind is PhaseKind.ASK
+    assert ui.session.stage.currentWidget() is ui.session.question_panel
+    assert ui.session.question_panel.isVisible()
+
+
+def last_fold(ui):
+    return next(s.index for s in ui.controller.timeline.steps if s.assess is Assess.AFTER)
+
+
+def stored(history):
+    """What the database holds: (moment, reach) rows, skipped ones as None."""
+    db = sqlite3.connect(history.path)
+    try:
+        return db.execute("SELECT moment, reach FROM assessments ORDER BY moment").fetchall()
+    finally:
+        db.close()
+
+
+def test_the_before_fold_asks_and_key_3_answers_ankles_and_the_session_moves_on(lunge, history):
+    ui = lunge
+    asked(ui, Assess.BEFORE)
+    assert ui.session.question_title.text() == "Before: where did your hands reach?"
+    assert [text for text, _ in ui.speaker.said][-1] == QUESTION  # the voice asks too
+    assert ui.session.caption.text() == QUESTION
+    assert [b.text() for b in ui.session.reach_buttons] == [
+        "1  Knees", "2  Mid-shins", "3  Ankles", "4  Toes", "5  Floor", "6  Palms flat",
+    ]  # fmt: skip
+    ui.key(Qt.Key.Key_3)
+    assert stored(history) == [("before", "ankles")]
+    (record,) = history.assessments()
+    assert (record.routine_id, record.before, record.after) == (LUNGE, "ankles", None)
+    # at once: the next pose's lead-in, the fold counted done, the figure back in its place
+    snapshot = ui.snapshot
+    assert ui.controller.asking is None
+    assert (snapshot.step.index, snapshot.phase.kind) == (1, PhaseKind.PREPARE)
+    assert snapshot.phase_elapsed_ms == 0 and snapshot.state is State.RUNNING
+    assert (snapshot.steps_done, snapshot.steps_skipped) == (1, 0)
+    assert ui.session.stage.currentIndex() == 0
+    assert ui.session.pose_name.text() == "Low Lunge with Sway"
+
+
+def test_number_keys_do_nothing_while_no_question_is_asked(lunge, history):
+    ui = lunge
+    run_until(ui, lambda: ui.snapshot.phase.kind is PhaseKind.HOLD)  # in the fold, not asked
+    before = ui.snapshot
+    for key in (Qt.Key.Key_1, Qt.Key.Key_4, Qt.Key.Key_6):
+        ui.key(key)
+    assert stored(history) == []
+    assert ui.controller.asking is None
+    assert (ui.snapshot.phase, ui.snapshot.state) == (before.phase, before.state)
+    assert ui.session.stage.currentIndex() == 0
+
+
+def test_a_question_left_unanswered_ends_on_time_and_is_stored_as_skipped(lunge, history):
+    ui = lunge
+    asked(ui, Assess.BEFORE)
+    ui.key(Qt.Key.Key_2)
+    ui.controller.jump(last_fold(ui))
+    asked(ui, Assess.AFTER)
+    ask = ui.snapshot.phase
+    run_until(ui, lambda: ui.snapshot.elapsed_ms >= ask.end_ms, limit_ms=ask.duration_ms + 200)
+    # nobody is kept waiting: the optional knee bends begin, and the skip is kept
+    assert ui.controller.asking is None
+    assert ui.snapshot.step.index == last_fold(ui) + 1
+    assert ui.snapshot.state is State.RUNNING
+    assert stored(history) == [("after", None), ("before", "mid-shins")]
+    (record,) = history.assessments()
+    assert (record.before, record.after) == ("mid-shins", None)
+    ui.key(Qt.Key.Key_5)  # too late: the question is over
+    assert stored(history) == [("after", None), ("before", "mid-shins")]
+    run_until(ui, lambda: ui.window.pages.currentWidget() is ui.window.done_page, 400_000)
+    assert ui.window.done_page.reach.text() == "Before: Mid-shins"
+    assert ui.window.done_page.reach.isVisible()
+
+
+def test_clicking_a_reach_button_answers_too(lunge, history):
+    ui = lunge
+    asked(ui, Assess.BEFORE)
+    ui.click(ui.session.reach_buttons[4])
+    assert stored(history) == [("before", "floor")]
+    assert ui.snapshot.step.index == 1 and ui.controller.asking is None
+
+
+def test_the_keypad_answers_as_the_number_row_does(lunge, history):
+    ui = lunge
+    asked(ui, Assess.BEFORE)
+    ui.qtbot.keyClick(ui.window, Qt.Key.Key_6, Qt.KeyboardModifier.KeypadModifier)
+    assert stored(history) == [("before", "palms flat")]
+
+
+def test_skip_question_goes_on_at_once_and_stores_a_skip(lunge, history):
+    ui = lunge
+    asked(ui, Assess.BEFORE)
+    ui.click(ui.session.skip_question_button)
+    assert stored(history) == [("before", None)]
+    assert ui.snapshot.step.index == 1 and ui.snapshot.steps_skipped == 0
+
+
+def test_the_done_page_shows_before_and_after(lunge, history):
+    ui = lunge
+    asked(ui, Assess.BEFORE)
+    ui.key(Qt.Key.Key_3)
+    ui.controller.jump(last_fold(ui))
+    asked(ui, Assess.AFTER)
+    assert ui.session.question_title.text() == "After: where did your hands reach?"
+    ui.click(ui.session.reach_buttons[3])
+    ui.key(Qt.Key.Key_Escape)  # stop during the knee bends (the dialog's yes is the harness's)
+    done = ui.window.done_page
+    assert ui.window.pages.currentWidget() is done
+    assert done.reach.text() == "Before: Ankles → After: Toes"
+    assert done.reach.isVisible()
+    (record,) = history.assessments()
+    assert (record.before, record.after) == ("ankles", "toes")
+
+
+def test_the_done_page_says_nothing_of_reach_when_nothing_was_asked(ui):
+    ui.start("toe-touch")
+    ui.key(Qt.Key.Key_Escape)
+    assert ui.window.pages.currentWidget() is ui.window.done_page
+    assert ui.window.done_page.reach.text() == ""
+    assert not ui.window.done_page.reach.isVisible()
+
+
+def test_the_editor_asks_a_holds_reach_through_the_undo_stack(ui):
+    """The combo writes `assess` into the file as the person picks it; Ctrl+Z takes it back
+    (changes of one field in a row are one edit, as typing is)."""
+    ctrl, alt = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.AltModifier
+    assert ui.window.select_routine("toe-touch")
+    ui.qtbot.keyClick(ui.window, Qt.Key.Key_E, ctrl)
+    editor = ui.window.editor_page
+    ui.qtbot.keyClick(ui.window.focusWidget() or ui.window, Qt.Key.Key_P, alt)  # Steps tab
+    assert editor.step_kind.text().lower().startswith("hold")
+    assert editor.step_assess.isVisible() and editor.step_assess.currentText() == "No"
+    before = editor.document.text()
+    editor.step_assess.setFocus()
+    ui.qtbot.keyClick(editor.step_assess, Qt.Key.Key_Down)
+    assert editor.step_assess.currentText() == "Before the work"
+    assert 'assess = "before"' in editor.document.text()
+    assert editor.problems == [], [str(p) for p in editor.problems]
+    assert editor.routine.steps[0].assess is Assess.BEFORE
+    ui.qtbot.keyClick(editor.step_assess, Qt.Key.Key_Down)
+    assert 'assess = "after"' in editor.document.text()
+    assert editor.routine.steps[0].assess is Assess.AFTER
+    ui.qtbot.keyClick(editor.step_assess, Qt.Key.Key_Z, ctrl)
+    assert editor.document.text() == before
+    assert editor.step_assess.currentText() == "No"
+    ui.qtbot.keyClick(editor.step_assess, Qt.Key.Key_Z, ctrl | Qt.KeyboardModifier.ShiftModifier)
+    assert 'assess = "after"' in editor.document.text()
+    ui.qtbot.keyClick(editor.step_assess, Qt.Key.Key_Up)
+    ui.qtbot.keyClick(editor.step_assess, Qt.Key.Key_Up)
+    assert editor.step_assess.currentText() == "No"
+    assert editor.document.text() == before  # "No" removes the key
