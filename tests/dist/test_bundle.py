@@ -356,7 +356,8 @@ def test_a_short_session_is_spoken_to_the_end_by_the_bundled_voice(place, launch
     # at first empty) cache, played once.
     ready = app.line_with("speech: voice process")
     assert f"({NATURAL_VOICE}" in ready, (ready, app.context())
-    role = [str(place.exe), "_render-server"]
+    # The app asked for the natural voice to be loaded as the process starts (``--natural``).
+    role = [str(place.exe), "_render-server", "--natural"]
     voices = [pid for pid, command in app.children() if command == role]
     assert len(voices) == 1, app.children()
     played = [line.split("\t") for line in place.played.read_text().splitlines()]
