@@ -666,7 +666,12 @@ def first_cue_rows(tmp: Path, env: dict[str, str], add: Add) -> None:
         f"{seconds(took)} (max {seconds(max(n.heard_s for n, _ in first))}; its sound ready "
         f"{ready:.2f} s after Start); {dropped} cues dropped in {FIRST_CUE_RUNS} runs",
         f"{seconds(statistics.median(b.heard_s for _, b in first))} (system voice)",
-        ratio_text(statistics.median(n.heard_s / b.heard_s for n, b in first)),
+        # The system voice is often heard at 0.00 s (ready before Start): no ratio then.
+        ratio_text(
+            took / system
+            if (system := statistics.median(b.heard_s for _, b in first))
+            else math.inf
+        ),
         "≤ 1 s, nothing dropped",
         took <= 1 and dropped == 0,
         "the app launched with --start and --cue-log on an empty cache (offscreen, stand-in "

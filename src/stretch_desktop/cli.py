@@ -307,6 +307,10 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
+    if args.start:  # before the window's module: the first cue waits for the voice to load
+        from stretch_desktop.ui.settings import start_voice_early
+
+        start_voice_early()
     from stretch_desktop.ui.app import run  # Qt is imported only when a window is wanted
 
     return run(args)

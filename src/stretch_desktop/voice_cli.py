@@ -32,6 +32,7 @@ from stretch_desktop.speech.voice import (
     RATE_MIN,
     VoiceSettings,
     chime_path,
+    cue_folder,
     engine_named,
     rate_from,
 )
@@ -74,15 +75,6 @@ def voice_settings(args: argparse.Namespace) -> VoiceSettings | None:
     except ValueError as error:
         raise BadVoiceOption(str(error)) from None
     return VoiceSettings(rate=rate, chime=args.chime, engine=engine)
-
-
-def cue_folder() -> Path:
-    """The app's own cue cache: a cue measured here is ready for the app, and the reverse."""
-    import platformdirs
-
-    from stretch_desktop.library import APP_NAME
-
-    return platformdirs.user_cache_path(APP_NAME, appauthor=False) / "cues"
 
 
 @dataclass(frozen=True, slots=True)

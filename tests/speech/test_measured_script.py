@@ -234,6 +234,46 @@ def test_a_voice_started_early_is_handed_over_with_its_first_words_on_disk(tmp_p
         synthesiser.kill()
 
 
+LAUNCH_PROBE = """
+import sys
+from stretch_desktop.speech import early
+
+def start(settings, folder, chime):
+    print("window module loaded:", "stretch_desktop.ui.app" in sys.modules)
+    print("voice:", settings.engine, settings.rate)
+    print("folder:", folder)
+    raise SystemExit(0)  # the probe ends here: no window is made
+
+early.start = start
+from stretch_desktop.cli import main
+main(sys.argv[1:])
+"""
+
+
+def test_start_at_launch_starts_the_voice_before_the_window_module_loads(tmp_path):
+    """``stretch-desktop --start``: the voice process (which the first cue waits for) is set
+    going before the window's module and the QApplication, with the voice in the settings."""
+    env = {
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "PATH": "/usr/bin:/bin",
+        "QT_QPA_PLATFORM": "offscreen",
+    }
+    store = tmp_path / "config" / "StretchDesktop" / "Stretch Desktop.conf"
+    store.parent.mkdir(parents=True)
+    store.write_text("[voice]\nengine=system\nrate=150\n")
+    command = [sys.executable, "-c", LAUNCH_PROBE, "--routine", "toe-touch", "--start"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "window module loaded: False",
+        "voice: system 150",
+        f"folder: {tmp_path / 'cache' / 'stretch-desktop' / 'cues'}",
+    ]
+
+
 def test_an_early_voice_of_the_other_synthesiser_is_ended_not_used(tmp_path):
     early.start(VoiceSettings(engine=SYSTEM), tmp_path, None)
     pending = early._early

@@ -113,6 +113,16 @@ def rate_from(text: str) -> int:
     return rate
 
 
+def cue_folder() -> Path:
+    """The app's own cue cache, which the window, the voice commands and the early voice
+    share: a cue measured by ``timeline --json`` is ready for the app, and the reverse."""
+    import platformdirs
+
+    from stretch_desktop.library import APP_NAME
+
+    return platformdirs.user_cache_path(APP_NAME, appauthor=False) / "cues"
+
+
 def chime_path() -> Path | None:
     """The chime played before announcements when ``chime`` is on (a WAV at 22050 Hz, mono,
     16-bit, as both voices render), shipped inside the package; None if it is missing."""

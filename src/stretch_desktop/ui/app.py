@@ -18,7 +18,6 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import platformdirs
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QIcon
@@ -30,7 +29,6 @@ from stretch_desktop.core.pacing import Pacing
 from stretch_desktop.core.routine import Routine
 from stretch_desktop.core.timeline import compile_routine, cue_texts
 from stretch_desktop.library import (
-    APP_NAME,
     Library,
     UnknownRoutine,
     history_path,
@@ -41,13 +39,13 @@ from stretch_desktop.library import (
 )
 from stretch_desktop.speech import early as early_voice
 from stretch_desktop.speech.speaker import NullSpeaker, Speaker
-from stretch_desktop.speech.voice import VoiceSettings, chime_path
+from stretch_desktop.speech.voice import VoiceSettings, chime_path, cue_folder
 from stretch_desktop.ui.instance_protocol import server_name
 from stretch_desktop.ui.main_window import MainWindow
 from stretch_desktop.ui.preferences import LivePreferences
 from stretch_desktop.ui.presenter import step_label
 from stretch_desktop.ui.session_controller import SessionController
-from stretch_desktop.ui.settings import Settings
+from stretch_desktop.ui.settings import Settings, name_application
 from stretch_desktop.ui.voice import SpeakerFactory, VoiceSwitch
 
 if TYPE_CHECKING:
@@ -69,9 +67,7 @@ paint (speech/early.py); the rest follow in the speaker's order."""
 def make_application(argv: list[str] | None = None) -> QApplication:
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(argv or sys.argv[:1])
-    QCoreApplication.setOrganizationName("StretchDesktop")
-    QCoreApplication.setOrganizationDomain("stretchdesktop.org")
-    QCoreApplication.setApplicationName("Stretch Desktop")
+    name_application()
     app.setDesktopFileName(APP_ID)
     return app
 
@@ -100,10 +96,6 @@ def app_icon() -> QIcon:
     for png in sorted(folder.glob(f"*/apps/{APP_ID}.png")):
         icon.addFile(str(png))
     return icon
-
-
-def cue_folder() -> Path:
-    return platformdirs.user_cache_path(APP_NAME, appauthor=False) / "cues"
 
 
 def speaker_factory(cue_log: Path | None, bridge: _StatusBridge) -> SpeakerFactory:
@@ -136,9 +128,10 @@ class Launch:
 def build(args: argparse.Namespace) -> Launch:
     settings = Settings()
     initial = settings.load()
-    if args.start:  # the voice starts now, so the session is not kept waiting for Piper to
-        # load (speech/early.py); the speaker takes it after the paint. Only then: it costs the
-        # first paint a little CPU, and a window without --start has seconds before Start.
+    if args.start:  # the voice starts now if cli.py has not started it yet, so the session is
+        # not kept waiting for Piper to load (speech/early.py); the speaker takes it after the
+        # paint. Only then: it costs the first paint a little CPU, and a window without --start
+        # has seconds before Start.
         early_voice.start(initial.voice, cue_folder(), chime_path())
     if args.mute:
         initial = replace(initial, muted=True)

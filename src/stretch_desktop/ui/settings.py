@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtCore import QByteArray, QCoreApplication, QSettings
 
 from stretch_desktop.core.pacing import (
     BREATH_MAX_S,
@@ -105,6 +105,42 @@ def _free_name(path: Path) -> Path:
     return candidate
 
 
+def name_application() -> None:
+    """The names QSettings() files its store under: set before any store is opened, which can
+    be before the QApplication exists (``start_voice_early``)."""
+    QCoreApplication.setOrganizationName("StretchDesktop")
+    QCoreApplication.setOrganizationDomain("stretchdesktop.org")
+    QCoreApplication.setApplicationName("Stretch Desktop")
+
+
+def read_voice(s: QSettings) -> VoiceSettings:
+    voice_id, default = s.value("voice/voice"), VoiceSettings()
+    return VoiceSettings(
+        voice=voice_id if isinstance(voice_id, str) and voice_id else None,
+        rate=round(_number(s, "voice/rate", default.rate, RATE_MIN, RATE_MAX)),
+        volume=_number(s, "voice/volume", default.volume, 0, 1),
+        chime=_flag(s, "voice/chime", default.chime),
+        engine=_choice(s, "voice/engine", default.engine, set(ENGINES)),
+    )
+
+
+def start_voice_early() -> None:
+    """Start the voice process for a session started at launch (``--start``) before the window
+    module (0.16 s) and the QApplication are made: with the natural voice, that process (Python,
+    then Piper's 0.7 s load) is what the first cue waits for, so every part of the app's own
+    start-up it overlaps is taken off the wait (speech/early.py).
+
+    The settings are only read here: a damaged file is repaired (and said so) by ``Settings``
+    when the window is built. A voice started from damaged or since-changed settings is one the
+    speaker does not take (``early.take`` checks it): nothing is heard in a wrong voice.
+    """
+    from stretch_desktop.speech import early
+    from stretch_desktop.speech.voice import chime_path, cue_folder
+
+    name_application()
+    early.start(read_voice(QSettings()), cue_folder(), chime_path())
+
+
 class Settings:
     def __init__(self, store: QSettings | None = None) -> None:
         self._store = store or QSettings()
@@ -165,19 +201,11 @@ class Settings:
                 )
             ),
         )
-        voice_id, default = s.value("voice/voice"), VoiceSettings()
-        voice = VoiceSettings(
-            voice=voice_id if isinstance(voice_id, str) and voice_id else None,
-            rate=round(_number(s, "voice/rate", default.rate, RATE_MIN, RATE_MAX)),
-            volume=_number(s, "voice/volume", default.volume, 0, 1),
-            chime=_flag(s, "voice/chime", default.chime),
-            engine=_choice(s, "voice/engine", default.engine, set(ENGINES)),
-        )
         return UiPreferences(
             pacing=pacing,
             reduced_motion=_flag(s, "look/reduced_motion", False),
             muted=_flag(s, "voice/muted", False),
-            voice=voice,
+            voice=read_voice(s),
         )
 
     def save(self, prefs: UiPreferences) -> None:
