@@ -413,6 +413,36 @@ def test_a_routines_own_figures_are_shown_and_kept_byte_for_byte_by_the_editor(u
     assert saved.poses[1].inline_figure == load_routine(INLINE, "own.toml").poses[1].inline_figure
 
 
+def test_the_editor_previews_a_routines_own_figure_and_a_library_one_replaces_it(ui):
+    from stretch_desktop.library import user_routines_dir
+    from tests.core.test_figures_inline import INLINE
+
+    path = user_routines_dir() / "own-figures.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(INLINE)
+    own = load_routine(INLINE, "own.toml").poses[1].inline_figure
+    editor = ui.window.editor_page
+    editor.open_file(path)
+    ui.window.pages.setCurrentWidget(editor)
+    editor.tabs.setCurrentIndex(1)
+    editor.pose_list.setCurrentRow(1)  # the lunge, drawn in the file
+    assert editor.figure_preview.figure == own
+    assert editor.pose_figure.currentText() == "(its own, drawn in the routine file)"
+    editor.pose_list.setCurrentRow(2)  # child's pose, from the library: no such entry
+    assert editor.pose_figure.findText("(its own, drawn in the routine file)") < 0
+    assert editor.figure_preview.figure == builtin_figures()["childs-pose"]
+    editor.pose_list.setCurrentRow(1)
+    editor.pose_figure.setFocus()
+    ui.qtbot.keyClick(editor.pose_figure, Qt.Key.Key_Down)  # the next: a library figure
+    chosen = editor.pose_figure.currentData()
+    assert editor.document.pose(1)["figure"] == chosen
+    assert editor.figure_preview.figure == builtin_figures()[chosen]
+    ui.qtbot.keyClick(editor.pose_figure, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert editor.document.text() == INLINE, "Undo brings the drawing back"
+    assert editor.figure_preview.figure == own
+    assert editor.pose_figure.currentText() == "(its own, drawn in the routine file)"
+
+
 def test_the_session_page_and_its_lists_show_a_routines_own_figures(make_ui):
     from tests.core.test_figures_inline import INLINE
 

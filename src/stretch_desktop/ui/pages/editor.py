@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,7 +53,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from stretch_desktop.core.figures import figure_name_for
+from stretch_desktop.core.figures import Figure, figure_name_for
 from stretch_desktop.core.loader import Problem, RoutineError
 from stretch_desktop.core.pacing import Pacing
 from stretch_desktop.core.routine import Base, CautionTime, Routine, Side
@@ -73,11 +73,13 @@ from stretch_desktop.routine_file import (
     write_atomically,
 )
 from stretch_desktop.ui.dialogs import Dialogs
-from stretch_desktop.ui.figure_widget import FigureWidget, builtin_figures
+from stretch_desktop.ui.figure_widget import FigureWidget, builtin_figures, figure_for_pose
 from stretch_desktop.ui.pages.common import MARGIN
 
 ERROR_STYLE = "color: #b00020;"
 AUTOSAVE_MS = 500
+INLINE_FIGURE = "\0inline"
+"""The figure combo's data for a figure the routine file draws itself (no library name)."""
 """How long after the last edit the draft is written: a crash loses at most this much typing."""
 UNDO_KEYS = ("Ctrl+Z",)
 REDO_KEYS = ("Ctrl+Shift+Z", "Ctrl+Y")
@@ -502,9 +504,7 @@ class EditorPage(QWidget):
         self.pose_one_sided.toggled.connect(
             lambda on: self._pose_edited("one_sided", True if on else None)
         )
-        self.pose_figure.currentIndexChanged.connect(
-            lambda _index: self._pose_edited("figure", self.pose_figure.currentData())
-        )
+        self.pose_figure.currentIndexChanged.connect(self._figure_chosen)
         self.pose_base.currentIndexChanged.connect(
             lambda _index: self._pose_edited("base", self.pose_base.currentData())
         )
@@ -1072,18 +1072,51 @@ class EditorPage(QWidget):
             _set_plain(self.pose_cues, _text_list(_plain(pose.get("key_cues"))))
             _set_plain(self.pose_cautions, _text_list(_plain(pose.get("cautions"))))
             self.pose_one_sided.setChecked(bool(pose.get("one_sided", False)))
-            self.pose_figure.setCurrentIndex(max(0, self.pose_figure.findData(pose.get("figure"))))
+            self._fill_figure_choice(pose)
             self.pose_base.setCurrentIndex(max(0, self.pose_base.findData(pose.get("base") or "")))
             self._fill_cautions()
         finally:
             self._loading = was
-        # What the session will show for this pose, drawn as the person picks it.
-        name = figure_name_for(str(pose.get("id", "")), str(pose.get("figure") or "") or None)
-        one_sided = bool(pose.get("one_sided", False))
-        self.figure_preview.set_figure(
-            builtin_figures().get(name), Side.RIGHT if one_sided else None
-        )
+        self._show_pose_figure()
         self._show_field_problems()
+
+    def _fill_figure_choice(self, pose: Any) -> None:
+        """The figure combo at the pose's choice. A figure the file draws itself has an entry
+        of its own while that pose is shown, so the combo never claims another figure for it;
+        picking a library figure instead replaces the drawing (Undo brings it back)."""
+        inline = isinstance(pose.get("figure"), Mapping)
+        at = self.pose_figure.findData(INLINE_FIGURE)
+        if inline and at < 0:
+            self.pose_figure.insertItem(1, "(its own, drawn in the routine file)", INLINE_FIGURE)
+        elif not inline and at >= 0:
+            self.pose_figure.removeItem(at)
+        chosen = INLINE_FIGURE if inline else pose.get("figure")
+        self.pose_figure.setCurrentIndex(max(0, self.pose_figure.findData(chosen)))
+
+    def _figure_chosen(self, _index: int) -> None:
+        chosen = self.pose_figure.currentData()
+        if chosen != INLINE_FIGURE:  # the drawing is there already
+            self._pose_edited("figure", chosen)
+
+    def _show_pose_figure(self) -> None:
+        """What the session will show for the selected pose, drawn as the person picks it."""
+        index = self._current_pose()
+        if index is None:
+            return
+        pose = self.document.pose(index)
+        one_sided = bool(pose.get("one_sided", False))
+        self.figure_preview.set_figure(self._figure_of(pose), Side.RIGHT if one_sided else None)
+
+    def _figure_of(self, pose: Any) -> Figure | None:
+        if isinstance(pose.get("figure"), Mapping):
+            # Drawn in the file: as the session reads it, from the checked routine (while the
+            # file has a problem, the last version without one).
+            pose_id = str(pose.get("id", ""))
+            poses = self.routine.poses if self.routine is not None else ()
+            checked = next((p for p in poses if p.id == pose_id), None)
+            return figure_for_pose(checked) if checked is not None else None
+        name = figure_name_for(str(pose.get("id", "")), str(pose.get("figure") or "") or None)
+        return builtin_figures().get(name)
 
     def _fill_cautions(self) -> None:
         index = self._current_pose()
@@ -1229,6 +1262,7 @@ class EditorPage(QWidget):
         for problem in self.problems:
             self.problem_list.addItem(f"line {problem.line}: {problem.field}: {problem.message}")
         self._show_field_problems()
+        self._show_pose_figure()  # an inline figure is drawn from the routine just checked
         self._show_preview()
         self._update_buttons()
 
