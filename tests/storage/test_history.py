@@ -4,7 +4,7 @@ import os
 import sqlite3
 import subprocess
 import sys
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 
@@ -14,7 +14,6 @@ from stretch_desktop.storage.history import (
     HistoryNewer,
     HistoryUnavailable,
     SessionRecord,
-    streak_days,
     week_minutes,
 )
 
@@ -184,16 +183,6 @@ def test_week_minutes_count_from_monday():
     today = date(2026, 11, 19)  # a Thursday
     records = [_record(today), _record(date(2026, 11, 16), 300), _record(date(2026, 11, 15), 600)]
     assert week_minutes(records, today) == pytest.approx(7.0)
-
-
-def test_the_streak_counts_consecutive_days_up_to_today_or_yesterday():
-    today = date(2026, 11, 19)
-    days = [today - timedelta(days=n) for n in (1, 2, 3, 5)]
-    stopped = _record(today - timedelta(days=4), 600, "stopped")  # ten minutes, then stopped
-    records = [_record(d) for d in days] + [stopped]
-    assert streak_days(records, today) == 3  # yesterday and the two before; day 4 was not done
-    assert streak_days([*records, _record(today)], today) == 4
-    assert streak_days([], today) == 0
 
 
 # --- rows read by the columns we know; unreadable rows; a newer version's file -----------------

@@ -192,7 +192,7 @@ def test_skipping_every_pose_is_a_stopped_session_with_no_streak(make_ui):
     (record,) = history.sessions()
     assert record.status == "stopped"
     ui.window.show_history()
-    assert "Streak: 0 days" in ui.window.history_page.summary.text()
+    assert "on 0 of 3 days  ·  Streak: none yet" in ui.window.history_page.summary.text()
     history.close()
 
 

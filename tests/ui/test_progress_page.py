@@ -162,6 +162,11 @@ def test_the_goal_is_changed_with_a_key_updates_the_streak_and_is_kept(ui, past,
     for _ in range(3):
         ui.qtbot.keyClick(page.goal, Qt.Key.Key_Down)
     assert page.streak.text() == "4 weeks in a row at 1 day a week  ·  This week: 1 of 1 day"
+    # Back on the history page, its summary counts the same streak: one streak in the app.
+    ui.click(page.back_button)
+    assert ui.window.pages.currentWidget() is ui.window.history_page
+    summary = ui.window.history_page.summary.text()
+    assert summary.endswith("on 1 of 1 day  ·  Streak: 4 weeks"), summary
     # Kept as a preference: the next launch reads it back.
     again = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
     assert again.progress_goal() == 1

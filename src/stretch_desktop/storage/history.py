@@ -56,7 +56,6 @@ from stretch_desktop.storage.records import (
     assessment_from_row,
     now_iso,
     record_from_row,
-    streak_days,
     week_minutes,
 )
 
@@ -70,7 +69,6 @@ __all__ = [
     "HistoryUnavailable",
     "SessionLocks",
     "SessionRecord",
-    "streak_days",
     "week_minutes",
 ]
 

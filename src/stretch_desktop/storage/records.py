@@ -186,16 +186,3 @@ def week_minutes(records: list[SessionRecord], today: date) -> float:
     """Minutes stretched (pauses excluded) since Monday."""
     monday = today - timedelta(days=today.weekday())
     return sum(r.active_s for r in records if monday <= _day(r) <= today) / 60
-
-
-def streak_days(records: list[SessionRecord], today: date) -> int:
-    """Consecutive days with a completed session up to today (or yesterday, if today is still to
-    come). Only completed sessions count: a session stopped or skipped through earns no day,
-    however long it ran (the week's minutes still count every minute stretched)."""
-    days = {_day(r) for r in records if r.status == "completed"}
-    day = today if today in days else today - timedelta(days=1)
-    count = 0
-    while day in days:
-        count += 1
-        day -= timedelta(days=1)
-    return count

@@ -37,6 +37,7 @@ from stretch_desktop.core.engine import Snapshot
 from stretch_desktop.core.routine import Routine
 from stretch_desktop.library import user_routines_dir
 from stretch_desktop.speech.voice import chime_ms
+from stretch_desktop.storage.progress import DEFAULT_GOAL_DAYS
 from stretch_desktop.storage.records import SessionRecord
 from stretch_desktop.ui.dialogs import QUIT_QUESTION, CloseChoice, Dialogs
 from stretch_desktop.ui.notice_bar import NoticeBar
@@ -92,7 +93,7 @@ class MainWindow(QMainWindow):
         self.choose_page.importer = self.import_file  # an id in use is offered a new one
         self.session_page = SessionPage(controller, preferences, self.dialogs)
         self.done_page = DonePage()
-        self.history_page = HistoryPage(self._read_history)
+        self.history_page = HistoryPage(self._read_history, goal=self._progress_goal)
         self._editor: EditorPage | None = None
         self._progress: ProgressPage | None = None
         self.pages = QStackedWidget()
@@ -346,6 +347,11 @@ class MainWindow(QMainWindow):
         history = self.controller.history
         return None if history is None else history.sessions()
 
+    def _progress_goal(self) -> int:
+        """The goal the progress page set (read each time: it may have changed it since)."""
+        settings = self.preferences.settings
+        return settings.progress_goal() if settings is not None else DEFAULT_GOAL_DAYS
+
     @property
     def progress_page(self) -> ProgressPage:
         """The progress page, made the first time it is opened: its charts stay out of the
@@ -357,7 +363,7 @@ class MainWindow(QMainWindow):
             self._progress = ProgressPage(
                 self._read_progress,
                 self.dialogs,
-                goal=settings.progress_goal() if settings is not None else 3,
+                goal=self._progress_goal(),
                 save_goal=settings.save_progress_goal if settings is not None else None,
             )
             self._progress.scale_fonts(max(12, self.height() // 42))

@@ -1,4 +1,6 @@
-"""The history page: this week's minutes, the current streak, and every session, newest first."""
+"""The history page: this week's minutes and days, the weekly streak, and every session, newest
+first. The streak is the progress page's (weeks that reached the goal of days a week): one
+streak in the app, never a daily one here and a weekly one there."""
 
 from __future__ import annotations
 
@@ -18,12 +20,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from stretch_desktop.storage.records import (
-    HistoryUnavailable,
-    SessionRecord,
-    streak_days,
-    week_minutes,
+from stretch_desktop.storage.progress import (
+    DEFAULT_GOAL_DAYS,
+    days_in_week,
+    days_text,
+    week_start,
+    weekly_streak,
 )
+from stretch_desktop.storage.records import HistoryUnavailable, SessionRecord, week_minutes
 from stretch_desktop.ui.pages.common import MARGIN, scale_fonts
 from stretch_desktop.ui.presenter import clock_text
 
@@ -35,11 +39,15 @@ _STATUS = {
 }
 
 
-def summary_text(records: list[SessionRecord], today: date) -> str:
+def summary_text(records: list[SessionRecord], today: date, goal: int = DEFAULT_GOAL_DAYS) -> str:
     minutes = int(week_minutes(records, today))  # completed minutes, as every time is shown
-    streak = streak_days(records, today)
-    days = "day" if streak == 1 else "days"
-    return f"This week: {minutes} min of stretching  ·  Streak: {streak} {days}"
+    days = days_in_week(records, week_start(today))
+    weeks = weekly_streak(records, today, goal)
+    streak = "none yet" if weeks == 0 else f"{weeks} week{'' if weeks == 1 else 's'}"
+    return (
+        f"This week: {minutes} min of stretching on {days} of {days_text(goal)}"
+        f"  ·  Streak: {streak}"
+    )
 
 
 class HistoryPage(QWidget):
@@ -52,11 +60,13 @@ class HistoryPage(QWidget):
         self,
         read: Callable[[], list[SessionRecord] | None],
         today: Callable[[], date] = date.today,
+        goal: Callable[[], int] = lambda: DEFAULT_GOAL_DAYS,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._read = read
         self._today = today
+        self._goal = goal
         layout = QVBoxLayout(self)
         layout.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
         self.heading = QLabel("History")
@@ -117,7 +127,7 @@ class HistoryPage(QWidget):
         )
 
     def show_records(self, records: list[SessionRecord], today: date) -> None:
-        self.summary.setText(summary_text(records, today))
+        self.summary.setText(summary_text(records, today, self._goal()))
         self.notice.setText("" if records else "No sessions yet: your first one will appear here.")
         self.table.setRowCount(len(records))
         for row, record in enumerate(records):
