@@ -11,6 +11,7 @@ from stretch_desktop.library import user_data_dir
 from stretch_desktop.storage.reminders import (
     ReminderStoreError,
     load_reminders,
+    merge_edits,
     new_id,
     public,
     reminders_path,
@@ -140,3 +141,23 @@ def test_new_ids_are_short_and_never_reuse_a_higher_one():
     assert new_id([]) == "r1"
     assert new_id(SOME) == "r8"
     assert new_id(["r1", "r3", "mine", "r02"]) == "r4"
+
+
+def test_ok_in_preferences_keeps_what_the_command_changed_meanwhile():
+    a, b, c = (Reminder(f"r{n}", f"0{n}:00", ("mon",), None) for n in (1, 2, 3))
+    base = [a, b, c]
+    mine = Reminder("r4", "09:00", ("tue",), None)  # added in the tab
+    theirs = Reminder("r4", "10:00", ("wed",), None)  # added by the command, same id
+    b_there = Reminder("r2", "02:30", ("mon",), None)  # changed by the command only
+    a_here = Reminder("r1", "01:15", ("mon",), None)  # changed in the tab
+    a_there = Reminder("r1", "01:45", ("mon",), None)  # ... and by the command: the tab's wins
+    edited = [a_here, b, c, mine]
+    on_disk = [a_there, b_there, theirs]  # c removed by the command
+    assert merge_edits(base, edited, on_disk) == [
+        a_here,
+        b_there,
+        Reminder("r5", "09:00", ("tue",), None),  # the tab's new one takes the next free id
+        theirs,
+    ]
+    assert merge_edits(base, edited, base) == edited, "nothing changed elsewhere"
+    assert merge_edits(base, [b], base) == [b], "removed in the tab"

@@ -454,6 +454,28 @@ def test_a_reminder_added_in_preferences_is_saved_and_listed_by_the_command_line
     ]
 
 
+def test_ok_keeps_a_reminder_the_command_added_while_preferences_was_open(
+    ui, wall, reminders, qtbot
+):
+    service = reminders(FakeNotifications(), saved=[MORNING])
+
+    def add_while_the_command_adds(dialog, tab):
+        subprocess.run(
+            [sys.executable, "-m", "stretch_desktop", "reminders", "add", "12:00"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        ui.click(tab.add_button)
+        row = tab.rows[-1]
+        row.time.setSelectedSection(row.time.Section.HourSection)
+        qtbot.keyClicks(row.time, "1800")
+        ui.click(ok_button(dialog))
+
+    in_preferences(ui, qtbot, add_while_the_command_adds)
+    saved, _notice = load_reminders(reminders_path())
+    assert [(r.id, r.time) for r in saved] == [("r1", "07:30"), ("r3", "18:00"), ("r2", "12:00")]
+    assert service.schedule.reminders == tuple(saved)
+
+
 def test_cancel_keeps_the_reminders_and_remove_removes_one(ui, wall, reminders, qtbot):
     evening = Reminder("r2", "18:00", ("sat",), None)
     service = reminders(FakeNotifications(), saved=[MORNING, evening])

@@ -18,7 +18,8 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
@@ -173,3 +174,33 @@ def new_id(existing: Iterable[Reminder | str]) -> str:
         if match:
             highest = max(highest, int(match[1]))
     return f"r{highest + 1}"
+
+
+def merge_edits(
+    base: Sequence[Reminder], edited: Sequence[Reminder], on_disk: Sequence[Reminder]
+) -> list[Reminder]:
+    """The person's edits in Preferences (``edited``, made from ``base``, the list as the tab
+    opened) laid over the file as it is now (``on_disk``): what ``stretch-desktop reminders``
+    did meanwhile is kept, never overwritten by OK.
+
+    Added elsewhere: kept, after the person's. Removed or changed elsewhere and left as it was
+    here: removed or changed. Changed in both: the person's, who is pressing OK. A reminder
+    added here that took an id added elsewhere meanwhile gets the next free one.
+    """
+    before = {reminder.id: reminder for reminder in base}
+    now = {reminder.id: reminder for reminder in on_disk}
+    merged: list[Reminder] = []
+    for reminder in edited:
+        untouched = before.get(reminder.id) == reminder
+        if untouched and reminder.id not in now:
+            continue  # removed elsewhere
+        merged.append(now[reminder.id] if untouched else reminder)
+    new_here = [r for r in merged if r.id not in before]
+    added_elsewhere = [r for r in on_disk if r.id not in before]
+    taken = {r.id for r in merged} | {r.id for r in on_disk}
+    for reminder in new_here:
+        if reminder.id in now:  # the same new id on both sides: ours moves
+            fresh = new_id(taken)
+            taken.add(fresh)
+            merged[merged.index(reminder)] = replace(reminder, id=fresh)
+    return merged + added_elsewhere

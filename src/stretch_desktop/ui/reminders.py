@@ -38,7 +38,7 @@ from stretch_desktop.core.pacing import Pacing
 from stretch_desktop.core.reminders import Due, Reminder, ReminderSchedule
 from stretch_desktop.core.routine import Routine
 from stretch_desktop.core.timeline import measure
-from stretch_desktop.storage.reminders import load_reminders, save_reminders
+from stretch_desktop.storage.reminders import load_reminders, merge_edits, save_reminders
 from stretch_desktop.ui.notifications import ActionInvoked, Notifications
 from stretch_desktop.ui.session_controller import SessionController
 
@@ -231,9 +231,19 @@ class ReminderService(QObject):
     def reminders(self) -> list[Reminder]:
         return list(self._current)
 
-    def set_reminders(self, reminders: Sequence[Reminder]) -> None:
-        """Save them (Preferences' OK) and remind by them from now on. Raises
-        ``ReminderStoreError`` (one line) when the file cannot be written; nothing changes then."""
+    def set_reminders(
+        self, reminders: Sequence[Reminder], base: Sequence[Reminder] | None = None
+    ) -> None:
+        """Save them (Preferences' OK) and remind by them from now on. With ``base`` (the list
+        the edits were made from), what the ``reminders`` command changed in the file since is
+        kept (``merge_edits``). Raises ``ReminderStoreError`` (one line) when the file cannot
+        be written; nothing changes then."""
+        if base is not None:  # read now: the timer may have taken the command's change already
+            on_disk, notice = load_reminders(self.path)
+            if notice:  # unreadable now: it was moved aside and said; nothing to merge with
+                self._window.add_notices([notice])
+                on_disk = list(base)
+            reminders = merge_edits(base, reminders, on_disk)
         save_reminders(self.path, list(reminders))
         self._file_stamp = self._stamp()
         self._use(list(reminders))

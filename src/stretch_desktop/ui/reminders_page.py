@@ -66,7 +66,9 @@ class ReminderSource(Protocol):
 
     def routine_choices(self) -> list[Routine]: ...
 
-    def set_reminders(self, reminders: Sequence[Reminder]) -> None: ...
+    def set_reminders(
+        self, reminders: Sequence[Reminder], base: Sequence[Reminder] | None = None
+    ) -> None: ...
 
     def tell(self, lines: list[str]) -> None: ...
 
@@ -194,7 +196,9 @@ class RemindersTab(QWidget):
         self.autostart.setEnabled(autostart.supported())
         self.autostart.setChecked(autostart.is_enabled())
         column.addWidget(self.autostart)
-        for reminder in service.reminders:
+        self._opened = service.reminders
+        """The list the rows were made from: OK keeps what the command changed since."""
+        for reminder in self._opened:
             self.add_row(reminder)
         self._show_next()
 
@@ -240,7 +244,7 @@ class RemindersTab(QWidget):
         that refuses is said in one line above the window, and the rest still applies."""
         problems = []
         try:
-            self._service.set_reminders(self.reminders())
+            self._service.set_reminders(self.reminders(), self._opened)
         except ReminderStoreError as error:
             problems.append(f"Reminders not saved: {error}")
         wanted = self.autostart.isChecked()
