@@ -9,6 +9,7 @@ does when a button is clicked. Every wait is on a queue, a signal or a condition
 
 import json
 import queue
+import shlex
 import shutil
 import socket
 import subprocess
@@ -16,6 +17,7 @@ import sys
 import threading
 from configparser import ConfigParser
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -532,7 +534,11 @@ def test_start_at_login_writes_a_valid_autostart_entry_and_unticking_removes_it(
 
     in_preferences(ui, qtbot, tick)
     validate(entry)
-    assert read_entry(entry)["Exec"] == "stretch-desktop --tray"
+    # The launcher by absolute path (a login's PATH lacks a venv's bin), and it is ours.
+    launcher, flag = shlex.split(read_entry(entry)["Exec"])
+    assert launcher == str(Path(sys.executable).parent / "stretch-desktop") and flag == "--tray"
+    version = subprocess.run([launcher, "--version"], capture_output=True, text=True, check=True)
+    assert version.stdout.startswith("stretch-desktop ")
     assert build_parser().parse_args(["--tray"]).tray  # what it starts is a real option
 
     def untick(dialog, tab):
@@ -552,6 +558,17 @@ def test_a_bundle_starts_its_own_executable_quoted_as_the_spec_asks(tmp_path, mo
     path = autostart.autostart_path()
     validate(path)
     assert read_entry(path)["Exec"] == '"/opt/My Apps/stretch\\\\$desk\\\\\\\\top" --tray'
+
+
+def test_without_a_launcher_the_entry_runs_the_package_with_this_python(tmp_path, monkeypatch):
+    python = tmp_path / "env" / "bin" / "python3"  # no stretch-desktop beside it, none on PATH
+    monkeypatch.setattr(sys, "executable", str(python))
+    with monkeypatch.context() as bare:
+        bare.setenv("PATH", str(tmp_path / "empty"))
+        autostart.set_enabled(True)
+    path = autostart.autostart_path()
+    validate(path)
+    assert read_entry(path)["Exec"] == f"{python} -m stretch_desktop --tray"
 
 
 # --- the --tray start ----------------------------------------------------------------------------

@@ -13,6 +13,7 @@ No Qt here: the Preferences tab and the tests call plain functions.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -43,12 +44,21 @@ def autostart_path() -> Path:
     return config_home() / "autostart" / f"{DESKTOP_ENTRY}.desktop"
 
 
-def program() -> str:
-    """The program to start at login: the bundle's own executable when this is a PyInstaller
-    bundle (it is not on PATH), else the installed ``stretch-desktop`` launcher."""
+def program() -> list[str]:
+    """The command to start at login, by absolute path: a login session's PATH is not the
+    terminal's, and a virtual environment's ``bin`` (``make run``, pipx) is on neither, so a
+    bare ``stretch-desktop`` would start nothing. The bundle's own executable when this is a
+    PyInstaller bundle; else the ``stretch-desktop`` launcher installed beside this Python (a
+    venv, pipx, /usr/bin), else the one on PATH; else this Python running the package."""
     if getattr(sys, "frozen", False):
-        return sys.executable
-    return COMMAND
+        return [sys.executable]
+    beside = Path(sys.executable).parent / COMMAND
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return [str(beside.absolute())]
+    found = shutil.which(COMMAND)
+    if found:
+        return [str(Path(found).absolute())]
+    return [str(Path(sys.executable).absolute()), "-m", "stretch_desktop"]
 
 
 def quote_argument(argument: str) -> str:
@@ -63,7 +73,8 @@ def quote_argument(argument: str) -> str:
 
 def entry_text(executable: str | None = None) -> str:
     """The autostart entry: the app, started hidden in the tray."""
-    command = " ".join(quote_argument(part) for part in (executable or program(), TRAY_FLAG))
+    parts = [executable] if executable else program()
+    command = " ".join(quote_argument(part) for part in (*parts, TRAY_FLAG))
     return (
         "[Desktop Entry]\n"
         "Type=Application\n"
