@@ -29,6 +29,7 @@ from PySide6.QtGui import (
     QPen,
     QPixmap,
     QPolygonF,
+    QResizeEvent,
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -401,6 +402,10 @@ class FigureWidget(QWidget):
         self._frame: tuple[int, float] | None = None
         """The beat and eased fraction of the flow's picture on show (None: not a frame)."""
         self._colours: tuple[int, FigureColours] | None = None
+        self._scale: float | None = None
+        """Pixels per unit of the figure as laid out now (None: work it out again)."""
+        self._box: QRect | None = None
+        """Where the picture on show is drawn (None: work it out when next needed)."""
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setMinimumSize(48, 48)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -427,6 +432,7 @@ class FigureWidget(QWidget):
         """Show ``figure`` (None: nothing) on ``side`` (None for a two-sided pose), still."""
         if figure is not self._figure:
             self._travel = beat_travel(figure) if figure is not None else ()
+            self._scale = None
         self._figure, self._side = figure, side
         self._pressing, self._frame = False, None
         title = figure.title if figure is not None else ""
@@ -460,13 +466,21 @@ class FigureWidget(QWidget):
         self._show(figure_at(figure, beat, fraction, self._side))
 
     def _scale_px(self) -> float:
-        """Device pixels per unit of the figure (its height H) as painted now."""
-        figure = self._figure
-        if figure is None:
-            return 0.0
-        x0, y0, x1, y1 = figure.view
-        scale = min(self.width() / (x1 - x0), self.height() / (y1 - y0))
-        return scale * self.devicePixelRatioF()
+        """Pixels per unit of the figure (its height H) as laid out now: logical pixels, which
+        are about the same size on any screen (a HiDPI screen's device pixels are smaller), so
+        the step that is too small to see stays about half a millimetre. Kept until the widget
+        is resized or shows another figure: this runs on every tick of a flow."""
+        if self._scale is None:
+            figure = self._figure
+            if figure is None:
+                return 0.0
+            x0, y0, x1, y1 = figure.view
+            self._scale = min(self.width() / (x1 - x0), self.height() / (y1 - y0))
+        return self._scale
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._scale, self._box = None, None
+        super().resizeEvent(event)
 
     def set_pressing(self, pressing: bool) -> None:
         """A contract-relax press (True) or its release (False). The body does not move in an
@@ -490,17 +504,19 @@ class FigureWidget(QWidget):
             self._show(still_picture(self._figure, self._side))
 
     def _show(self, picture: Picture | None) -> None:
-        old = self._picture
+        old, old_box = self._picture, self._box
         if picture == old:
             return
-        self._picture = picture
+        self._picture, self._box = picture, None
         if old is None or picture is None or old.view != picture.view:
             self.update()
             return
         # The same figure moving, pressing or letting go: only where either frame's body is
         # drawn changes (the floor and the props stay put), so only that is painted and
         # flushed; the gap drawn around a limb over a prop is within the body's box too.
-        self.update(self._box_of(old).united(self._box_of(picture)))
+        # The old frame's box was worked out when it was shown: a flow works out one a frame.
+        self._box = self._box_of(picture)
+        self.update((old_box or self._box_of(old)).united(self._box))
 
     def _box_of(self, picture: Picture) -> QRect:
         """Where on the widget ``picture`` is drawn, halo and antialiasing included."""
