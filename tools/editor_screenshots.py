@@ -1,5 +1,5 @@
 """PNGs of the routine editor (run under Xvfb): empty, mid-edit with a problem, the preview,
-a pose with its figure.
+a pose with its figure, a pose with a figure its routine file draws itself.
 
 The window is the app's own (``MainWindow``); the editor is driven through its page as a person
 would leave it: a new routine with nothing in it yet, a copy of a built-in with a hold typed
@@ -18,7 +18,7 @@ scratch = tempfile.TemporaryDirectory(prefix="stretch-editor-shots-")
 os.environ["XDG_DATA_HOME"] = scratch.name  # before the library reads where routines live
 
 from stretch_desktop.core.clock import FakeClock  # noqa: E402
-from stretch_desktop.library import load_library  # noqa: E402
+from stretch_desktop.library import load_library, user_routines_dir  # noqa: E402
 from stretch_desktop.speech.speaker import NullSpeaker  # noqa: E402
 from stretch_desktop.ui.app import make_application  # noqa: E402
 from stretch_desktop.ui.main_window import MainWindow  # noqa: E402
@@ -89,6 +89,24 @@ def main(out: Path, size: tuple[int, int]) -> int:
     editor.tabs.setCurrentIndex(1)
     editor.pose_list.setCurrentRow(2)
     shoot("editor-4-pose")
+
+    # A routine that draws its own figure: the README's example, opened from the user's folder.
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    example = readme.split('[[poses]]\nid = "my-lunge"', 1)[1].split("```", 1)[0]
+    own = user_routines_dir() / "own-lunge.toml"
+    own.parent.mkdir(parents=True, exist_ok=True)
+    own.write_text(
+        'format = 1\nid = "own-lunge"\ntitle = "Own lunge"\nsource = "README"\n'
+        '[[poses]]\nid = "my-lunge"'
+        + example.replace('["…"]', '["Step one foot forward, back knee down."]')
+        + '\n[[steps]]\nkind = "hold"\npose = "my-lunge"\nbreaths = 6\n'
+    )
+    editor.request_close()
+    editor.open_file(own)
+    window.pages.setCurrentWidget(editor)
+    editor.tabs.setCurrentIndex(1)
+    editor.pose_list.setCurrentRow(0)
+    shoot("editor-5-own-figure")
     window.close()
     scratch.cleanup()
     return 0
