@@ -4,7 +4,9 @@ Why: the speaker is made after the first paint (it is not needed to show the rou
 until this module, so was its voice process. With the natural voice that process must start
 Python, espeak and then load Piper (0.7 s) before it renders anything, so a session started at
 launch (``--start``) heard its first cue a median 1.7 s after Start. Started here, while the app
-is still building its window, the process and the Piper load run on the other core meanwhile.
+is still building its window, the process and the Piper load run on the other core meanwhile:
+from ``ui/app.build`` it was 1.1 s; from ``cli.cmd_gui``, before the window's module is even
+imported (``ui/settings.start_voice_early``), 0.77 s (medians of 7, the same rounds).
 
 A session started at launch has its first words rendered by that process too
 (``render_first``), before the speaker exists: by Start they are on disk or nearly.
