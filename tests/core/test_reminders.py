@@ -15,6 +15,7 @@ from stretch_desktop.core.reminders import (
     Reminder,
     ReminderError,
     ReminderSchedule,
+    ScheduleState,
     days_text,
     local_instant,
     make_reminder,
@@ -400,3 +401,51 @@ def test_make_reminder_checks_and_normalises():
     )
     with pytest.raises(ReminderError):
         make_reminder("r1", "24:00", "mon", None)
+
+
+# --- a reminder that fell due while the app was not running ----------------------------------
+
+
+def test_one_missed_while_the_app_was_off_is_shown_once_at_its_next_start():
+    """The machine was off at 07:30 and is switched on at 07:50: the app, started at login,
+    takes over the state the last run saved and shows the reminder; a restart does not."""
+    clock = FakeWallClock(datetime(2026, 12, 1, 22, 0, tzinfo=BERLIN))  # Tuesday night
+    evening = ReminderSchedule([daily("07:30")], clock)
+    evening.check()
+    saved = evening.state()  # the app quits; the machine is off all night
+    clock.set(datetime(2026, 12, 2, 7, 50, tzinfo=BERLIN))
+    morning = ReminderSchedule([daily("07:30")], clock, saved)
+    (due,) = morning.check()
+    assert due.at == datetime(2026, 12, 2, 7, 30, tzinfo=BERLIN)
+    clock.advance(timedelta(minutes=2))  # restarted: the state saved after showing it
+    assert ReminderSchedule([daily("07:30")], clock, morning.state()).check() == []
+    # Without a state (a first run), what passed before the start is not shown.
+    assert ReminderSchedule([daily("07:30")], clock).check() == []
+
+
+def test_one_missed_longer_ago_than_the_grace_is_not_shown_at_start():
+    clock = FakeWallClock(datetime(2026, 12, 1, 22, 0, tzinfo=BERLIN))
+    saved = ReminderSchedule([daily("07:30")], clock).state()
+    clock.set(datetime(2026, 12, 2, 7, 30, tzinfo=BERLIN) + MISSED_GRACE + timedelta(minutes=1))
+    schedule = ReminderSchedule([daily("07:30")], clock, saved)
+    assert schedule.check() == []
+    assert schedule.next_due() == datetime(2026, 12, 3, 7, 30, tzinfo=BERLIN)
+
+
+def test_skipped_today_stays_skipped_after_a_restart():
+    clock = FakeWallClock(datetime(2026, 12, 2, 7, 29, tzinfo=BERLIN))
+    schedule = ReminderSchedule([daily("07:30"), daily("12:00", "r2")], clock)
+    schedule.skip_today("r2")
+    clock.set(datetime(2026, 12, 2, 12, 5, tzinfo=BERLIN))  # the app ran until 07:29 only
+    restarted = ReminderSchedule([daily("07:30"), daily("12:00", "r2")], clock, schedule.state())
+    assert restarted.check() == [], "07:30 is older than the grace; 12:00 was skipped"
+
+
+def test_a_saved_last_look_in_the_future_is_ignored():
+    """The clock was set back (or the state came from another machine): the schedule starts
+    now, as without a state, rather than waiting for that moment."""
+    clock = FakeWallClock(datetime(2026, 12, 2, 7, 29, tzinfo=BERLIN))
+    future = ScheduleState(datetime(2026, 12, 5, 9, 0, tzinfo=BERLIN))
+    schedule = ReminderSchedule([daily("07:30")], clock, future)
+    shown = walk(schedule, clock, datetime(2026, 12, 2, 7, 31, tzinfo=BERLIN))
+    assert [due.at for _, due in shown] == [datetime(2026, 12, 2, 7, 30, tzinfo=BERLIN)]

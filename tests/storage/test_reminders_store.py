@@ -3,19 +3,24 @@ with one line saying so, a folder that cannot be written said in one line."""
 
 import json
 import os
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from stretch_desktop.core.reminders import Reminder
+from stretch_desktop.core.reminders import Reminder, ScheduleState
 from stretch_desktop.library import user_data_dir
 from stretch_desktop.storage.reminders import (
     ReminderStoreError,
     load_reminders,
+    load_state,
     merge_edits,
     new_id,
     public,
     reminders_path,
     save_reminders,
+    save_state,
+    state_path,
 )
 
 SOME = [
@@ -161,3 +166,30 @@ def test_ok_in_preferences_keeps_what_the_command_changed_meanwhile():
     ]
     assert merge_edits(base, edited, base) == edited, "nothing changed elsewhere"
     assert merge_edits(base, [b], base) == [b], "removed in the tab"
+
+
+def test_the_schedules_state_is_kept_beside_the_reminders_and_read_back(tmp_path):
+    path = state_path(tmp_path / "reminders.json")
+    assert path == tmp_path / "reminders-state.json"
+    assert load_state(path) is None  # a first run
+    state = ScheduleState(
+        datetime(2026, 12, 1, 7, 31, tzinfo=ZoneInfo("Europe/Berlin")),
+        frozenset({("r1", "07:30", date(2026, 12, 1))}),
+        frozenset({("r2", date(2026, 12, 1))}),
+    )
+    save_state(path, state)
+    assert load_state(path) == state
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"{", b"[]", b'{"last_look": "yesterday"}', b'{"last_look": "2026-12-01T07:31:00"}',
+     b'{"last_look": "2026-12-01T07:31:00+01:00", "shown": [["r1", "25:00", "2026-12-01"]]}',
+     b"\xff" * 10],
+)  # fmt: skip
+def test_a_damaged_state_is_no_state(tmp_path, content):
+    """Nothing to say to the person: without it, a reminder missed while the app was not
+    running is not shown, as on a first run; the next save replaces it."""
+    path = tmp_path / "reminders-state.json"
+    path.write_bytes(content)
+    assert load_state(path) is None

@@ -342,6 +342,24 @@ def test_a_reminder_missed_in_sleep_is_shown_when_the_machine_wakes(
         logind.close()
 
 
+def test_one_missed_while_the_machine_was_off_is_shown_as_the_app_starts(
+    ui, wall, reminders, qtbot
+):
+    before = reminders(FakeNotifications())
+    before.check()
+    before.stop()  # the app quits at 07:29 (its state saved); the machine is off until 07:50
+    wall.set(TUESDAY_0729 + timedelta(minutes=21))
+    bus = FakeNotifications()
+    reminders(bus)  # started at login: no tick needed, it looks at once
+    qtbot.waitUntil(lambda: len(bus.sent) == 1)
+    assert bus.sent[0].title == expected_title(ui, LUNGE)
+    again = FakeNotifications()
+    restarted = reminders(again)  # started again a minute later: not shown twice
+    wall.set(TUESDAY_0729 + timedelta(minutes=22))
+    restarted.check()
+    assert again.sent == []
+
+
 def test_without_a_system_bus_the_tick_is_all_there_is(tmp_path):
     watcher = WakeWatcher(f"unix:path={tmp_path}/no-system-bus")
     assert not watcher.listening

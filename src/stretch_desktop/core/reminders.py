@@ -16,9 +16,12 @@ half minute or so and on wake; the schedule decides, from the clock alone, what 
   at most one :class:`Due`, the newest: a machine that slept through three reminders shows one.
 - **Never during a session.** What falls due while the person is stretching is dropped.
 
-The schedule starts at its construction: what fell due before it (the app was not running) is
-not shown, so restarting the app never repeats a reminder already seen. Nothing here is
-persisted; the reminders themselves are (``storage/reminders.py``).
+The schedule starts at its construction, or at the last look of the schedule before it when
+given its :class:`ScheduleState` (saved by the window beside the reminders): a reminder that
+fell due while the app was not running (the machine was off at 07:30 and is switched on at 07:50)
+is then shown once, like one missed in a sleep, and restarting the app never repeats one already
+shown, skipped or snoozed past. Without a saved state, what fell due before the schedule began
+is not shown.
 """
 
 from __future__ import annotations
@@ -167,6 +170,18 @@ def local_instant(wall: datetime, zone: tzinfo) -> datetime:
     return datetime.fromtimestamp(high, zone)
 
 
+@dataclass(frozen=True)
+class ScheduleState:
+    """What a schedule has seen, to carry over to the next run of the app."""
+
+    last_look: datetime
+    """The last check (aware): occurrences after it are new to the next schedule."""
+    shown: frozenset[tuple[str, str, date]] = frozenset()
+    """(reminder id, time, local date) shown or passed over: never again."""
+    skipped: frozenset[tuple[str, date]] = frozenset()
+    """(reminder id, local date) the person skipped for the day."""
+
+
 def _wall(day: date, time: str) -> datetime:
     hours, minutes = (int(part) for part in time.split(":"))
     return datetime(day.year, day.month, day.day, hours, minutes)
@@ -175,17 +190,30 @@ def _wall(day: date, time: str) -> datetime:
 class ReminderSchedule:
     """What falls due when, for a list of reminders, read from ``clock`` (see the module)."""
 
-    def __init__(self, reminders: Sequence[Reminder], clock: WallClock) -> None:
+    def __init__(
+        self,
+        reminders: Sequence[Reminder],
+        clock: WallClock,
+        state: ScheduleState | None = None,
+    ) -> None:
         self._clock = clock
         self._reminders: tuple[Reminder, ...] = ()
         now = clock.now()
-        self._last = now.astimezone(UTC)
-        self._last_wall = now.replace(tzinfo=None)
-        self._shown: set[tuple[str, str, date]] = set()
+        since = now
+        if state is not None and state.last_look.astimezone(UTC) < now.astimezone(UTC):
+            since = state.last_look.astimezone(now.tzinfo)  # its wall time in today's zone
+        self._last = since.astimezone(UTC)
+        self._last_wall = since.replace(tzinfo=None)
+        self._shown: set[tuple[str, str, date]] = set(state.shown if state else ())
         """(reminder id, time, local date) already shown or dropped: never again."""
-        self._skipped: set[tuple[str, date]] = set()
+        self._skipped: set[tuple[str, date]] = set(state.skipped if state else ())
         self._snoozed: dict[str, datetime] = {}
         self.set_reminders(reminders)
+
+    def state(self) -> ScheduleState:
+        """What to save for the next run of the app (a snooze is not carried over: the app
+        that offered it is gone, and the reminder's next time comes as usual)."""
+        return ScheduleState(self._last, frozenset(self._shown), frozenset(self._skipped))
 
     @property
     def reminders(self) -> tuple[Reminder, ...]:

@@ -20,11 +20,17 @@ import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from stretch_desktop.core.reminders import Reminder, ReminderError, parse_days, parse_time
+from stretch_desktop.core.reminders import (
+    Reminder,
+    ReminderError,
+    ScheduleState,
+    parse_days,
+    parse_time,
+)
 from stretch_desktop.library import user_data_dir
 
 VERSION: Final = 1
@@ -142,7 +148,52 @@ def _move_aside(path: Path, reason: str) -> str:
 def save_reminders(path: Path, reminders: Iterable[Reminder]) -> None:
     """Replace the saved list in one step. Raises :class:`ReminderStoreError` (one line)."""
     document = {"version": VERSION, "reminders": [public(reminder) for reminder in reminders]}
-    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    _write_atomically(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+
+
+def state_path(reminders: Path) -> Path:
+    """Where the schedule's state is kept: beside the reminders, in a file of its own (the
+    reminders file is the person's and the command's; this one is the app's alone)."""
+    return reminders.with_name("reminders-state.json")
+
+
+def load_state(path: Path) -> ScheduleState | None:
+    """The state the app saved when it last ran, or None: no file, or one that cannot be
+    read or understood. Nothing is said then: the state only decides whether a reminder missed
+    while the app was not running is shown; without it, none is (as on a first run)."""
+    try:
+        with path.open("rb") as file:
+            content = file.read(MAX_BYTES + 1)
+        if len(content) > MAX_BYTES:
+            return None
+        document = json.loads(content.decode("utf-8"))
+        last_look = datetime.fromisoformat(document["last_look"])
+        if last_look.tzinfo is None:
+            return None
+        shown = frozenset(
+            (str(rid), parse_time(str(time)), date.fromisoformat(str(day)))
+            for rid, time, day in document.get("shown", [])
+        )
+        skipped = frozenset(
+            (str(rid), date.fromisoformat(str(day))) for rid, day in document.get("skipped", [])
+        )
+    except (OSError, ValueError, TypeError, KeyError, ReminderError):
+        return None
+    return ScheduleState(last_look, shown, skipped)
+
+
+def save_state(path: Path, state: ScheduleState) -> None:
+    """Replace the saved state in one step. Raises :class:`ReminderStoreError` (one line)."""
+    document = {
+        "version": VERSION,
+        "last_look": state.last_look.isoformat(),
+        "shown": sorted([rid, time, day.isoformat()] for rid, time, day in state.shown),
+        "skipped": sorted([rid, day.isoformat()] for rid, day in state.skipped),
+    }
+    _write_atomically(path, json.dumps(document, indent=1) + "\n")
+
+
+def _write_atomically(path: Path, text: str) -> None:
     temporary: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

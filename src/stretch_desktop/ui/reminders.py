@@ -38,7 +38,15 @@ from stretch_desktop.core.pacing import Pacing
 from stretch_desktop.core.reminders import Due, Reminder, ReminderSchedule
 from stretch_desktop.core.routine import Routine
 from stretch_desktop.core.timeline import measure
-from stretch_desktop.storage.reminders import load_reminders, merge_edits, save_reminders
+from stretch_desktop.storage.reminders import (
+    ReminderStoreError,
+    load_reminders,
+    load_state,
+    merge_edits,
+    save_reminders,
+    save_state,
+    state_path,
+)
 from stretch_desktop.ui.notifications import ActionInvoked, Notifications
 from stretch_desktop.ui.session_controller import SessionController
 
@@ -201,7 +209,9 @@ class ReminderService(QObject):
         reminders, notice = self._read()
         if notice:
             window.add_notices([notice])
-        self.schedule = ReminderSchedule(reminders, clock)
+        self._state_path = state_path(path)
+        self.schedule = ReminderSchedule(reminders, clock, load_state(self._state_path))
+        self._saved_state = self.schedule.state()
         self._shown: OrderedDict[int, tuple[Due, str]] = OrderedDict()
         self._tray_due: tuple[Due, str] | None = None
         self._socket: QSocketNotifier | None = None
@@ -210,6 +220,9 @@ class ReminderService(QObject):
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self.check)
         self.timer.start()
+        # At once: a reminder missed while the app was not running (within the hour) is shown
+        # as the app starts (at login, from the tray), not half a minute later.
+        QTimer.singleShot(0, self, self.check)
         self._wake = wake
         if wake is not None:
             wake.setParent(self)
@@ -302,6 +315,23 @@ class ReminderService(QObject):
         self.take_actions()  # where the bus's socket cannot be watched, clicks come in here
         for due in self.schedule.check(in_session=self._controller.in_session):
             self._remind(due)
+        self._save_state(only_if_seen=True)
+
+    def _save_state(self, only_if_seen: bool = False) -> None:
+        """Keep what the schedule has seen for the next run of the app: whenever an occurrence
+        was shown, passed over or skipped (``only_if_seen``: not for a look that found nothing,
+        every 30 s), and at quit. A disk that refuses is logged: the cost is at most a reminder
+        shown once more, or one missed while the app was not running."""
+        state = self.schedule.state()
+        previous = self._saved_state
+        if only_if_seen and (state.shown, state.skipped) == (previous.shown, previous.skipped):
+            return
+        try:
+            save_state(self._state_path, state)
+        except ReminderStoreError as error:
+            log.warning("reminders: %s", error)
+            return
+        self._saved_state = state
 
     def _remind(self, due: Due) -> None:
         routine = self.routine_for(due.reminder)
@@ -377,6 +407,7 @@ class ReminderService(QObject):
             self.schedule.snooze(due, minutes=SNOOZE_MINUTES)
         elif invoked.action_key == SKIP:
             self.schedule.skip_today(due.reminder.id)
+            self._save_state()
         self.changed.emit()  # "Next reminder" may have moved
 
     def _tray_clicked(self) -> None:
@@ -393,8 +424,10 @@ class ReminderService(QObject):
 
     def stop(self) -> None:
         """No more checks, and the bus's socket no longer watched: call it before the bus
-        connection is closed (at quit), or Qt would poll a closed descriptor."""
+        connection is closed (at quit), or Qt would poll a closed descriptor. What the schedule
+        saw is saved for the next run."""
         self.timer.stop()
+        self._save_state()  # as of the last look: what falls due after it is the next run's
         if self._wake is not None:
             self._wake.close()
         if self._socket is not None:
