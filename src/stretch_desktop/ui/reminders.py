@@ -220,9 +220,6 @@ class ReminderService(QObject):
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self.check)
         self.timer.start()
-        # At once: a reminder missed while the app was not running (within the hour) is shown
-        # as the app starts (at login, from the tray), not half a minute later.
-        QTimer.singleShot(0, self, self.check)
         self._wake = wake
         if wake is not None:
             wake.setParent(self)
@@ -237,6 +234,9 @@ class ReminderService(QObject):
             len(reminders),
             f"{upcoming:%a %H:%M}" if upcoming else "none",
         )
+        # A first look now: a reminder missed while the app was not running (within the hour)
+        # is shown as the app starts (at login, from the tray), not half a minute later.
+        self.check()
 
     # --- the reminders themselves ---------------------------------------------------------------
 
