@@ -155,6 +155,32 @@ def test_the_done_page_shows_before_and_after(lunge, history):
     assert (record.before, record.after) == ("ankles", "toes")
 
 
+def test_a_session_resumed_after_a_crash_shows_the_answer_given_before_it(lunge, history, make_ui):
+    asked(lunge, Assess.BEFORE)
+    lunge.key(Qt.Key.Key_3)  # then the app dies: the session is left running in the history
+    session_id = lunge.controller._session_id
+    (record,) = [r for r in history.sessions() if r.id == session_id]
+    again = make_ui("after-the-crash")  # the next launch, on the same history, resumes it
+    again.controller.set_history(history)
+    routine = next(r for r in again.window.choose_page.routines if r.id == LUNGE)
+    # What the launch does once "Resume it?" is answered yes (ui/app.py, offer_resume; the
+    # kill and the question are tests/faults/test_known_good.py's and tests/e2e's).
+    again.window.select_routine(LUNGE)
+    again.window.show_session()
+    again.controller.resume(record, routine, again.preferences.current.pacing)
+    again.controller.jump(last_fold(again))
+    asked(again, Assess.AFTER)
+    again.key(Qt.Key.Key_4)
+    again.key(Qt.Key.Key_Escape)
+    done = again.window.done_page
+    assert again.window.pages.currentWidget() is done
+    assert done.reach.text() == "Before: Ankles → After: Toes"
+    (stored_record,) = history.assessments()
+    assert (stored_record.session_id, stored_record.before, stored_record.after) == (
+        session_id, "ankles", "toes",
+    )  # fmt: skip
+
+
 def test_the_done_page_says_nothing_of_reach_when_nothing_was_asked(ui):
     ui.start("toe-touch")
     ui.key(Qt.Key.Key_Escape)

@@ -663,6 +663,23 @@ class History:
             (session_id, moment, reach, now_iso()),
         )
 
+    def answers(self, session_id: int) -> dict[str, str | None]:
+        """One session's answers by moment (``before``/``after``; None: skipped): what a
+        resumed session was told before it was interrupted, for its done page."""
+        try:
+            rows = self._connection.execute(
+                "SELECT moment, reach FROM assessments WHERE session_id=?", (session_id,)
+            ).fetchall()
+        except sqlite3.OperationalError as error:
+            if "no such table" in str(error):  # a version-1 file opened read-only
+                return {}
+            raise HistoryUnavailable(_describe(error)) from None
+        except sqlite3.Error as error:
+            raise HistoryUnavailable(_describe(error)) from None
+        return {
+            str(row[0]): row[1] if row[1] in REACH else None for row in rows if row[0] in MOMENTS
+        }
+
     def assessments(self, limit: int = SHOWN) -> list[AssessmentRecord]:
         """The assessed sessions, newest first (a chart reverses them), each with its before
         and after reach (None: skipped, or never asked). A row that cannot be read is left out.

@@ -411,8 +411,21 @@ class SessionController(QObject):
         step = min(max(record.current_step, 0), len(self._engine.timeline.steps) - 1)
         self._session_id = record.id
         self._carried = (record.steps_done, record.steps_skipped, record.active_s)
+        self._answers = self._answers_before(record.id)  # for the done page's before → after
         log.info("resumed session %d at step %d", record.id, step)
         self.start(step, credit_ms=round(record.active_s * 1000))
+
+    def _answers_before(self, session_id: int) -> dict[Assess, str | None]:
+        """The reach answers a session was given before it was interrupted (none when the
+        history cannot say: the done page then shows only what is answered from now on)."""
+        if self._history is None:
+            return {}
+        try:
+            found = self._history.answers(session_id)
+        except HistoryUnavailable as error:
+            log.warning("history: the resumed session's answers could not be read: %s", error)
+            return {}
+        return {Assess(moment): reach for moment, reach in found.items()}
 
     def _journal(self, events: list[Event], snapshot: Snapshot) -> None:
         if not events or self._history is None or self._engine is None:
