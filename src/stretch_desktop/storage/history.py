@@ -666,16 +666,9 @@ class History:
     def answers(self, session_id: int) -> dict[str, str | None]:
         """One session's answers by moment (``before``/``after``; None: skipped): what a
         resumed session was told before it was interrupted, for its done page."""
-        try:
-            rows = self._connection.execute(
-                "SELECT moment, reach FROM assessments WHERE session_id=?", (session_id,)
-            ).fetchall()
-        except sqlite3.OperationalError as error:
-            if "no such table" in str(error):  # a version-1 file opened read-only
-                return {}
-            raise HistoryUnavailable(_describe(error)) from None
-        except sqlite3.Error as error:
-            raise HistoryUnavailable(_describe(error)) from None
+        rows = self._assessment_rows(
+            "SELECT moment, reach FROM assessments WHERE session_id=?", (session_id,)
+        )
         return {
             str(row[0]): row[1] if row[1] in REACH else None for row in rows if row[0] in MOMENTS
         }
@@ -683,22 +676,25 @@ class History:
     def assessments(self, limit: int = SHOWN) -> list[AssessmentRecord]:
         """The assessed sessions, newest first (a chart reverses them), each with its before
         and after reach (None: skipped, or never asked). A row that cannot be read is left out.
-
-        A version-1 file opened read-only has no assessments table: that is no assessments.
         """
+        records = []
+        for row in self._assessment_rows(_ASSESSMENTS, (limit,)):
+            with contextlib.suppress(DamagedRow):
+                records.append(assessment_from_row(dict(row)))
+        return records
+
+    def _assessment_rows(self, sql: str, parameters: tuple[Any, ...]) -> list[sqlite3.Row]:
+        """``sql``'s rows; none from a version-1 file opened read-only, which has no
+        assessments table (that is no assessments, not an error)."""
         try:
-            rows = self._connection.execute(_ASSESSMENTS, (limit,)).fetchall()
+            rows: list[sqlite3.Row] = self._connection.execute(sql, parameters).fetchall()
         except sqlite3.OperationalError as error:
             if "no such table" in str(error):
                 return []
             raise HistoryUnavailable(_describe(error)) from None
         except sqlite3.Error as error:
             raise HistoryUnavailable(_describe(error)) from None
-        records = []
-        for row in rows:
-            with contextlib.suppress(DamagedRow):
-                records.append(assessment_from_row(dict(row)))
-        return records
+        return rows
 
 
 _ROW_PROBLEMS: Final = ("CHECK constraint failed", "NULL value in")
