@@ -405,6 +405,14 @@ def test_each_beat_s_travel_is_at_least_the_way_between_its_keyframes(library):
     assert fig.beat_travel(library["roll-down-to-box"])[2] < 1e-9  # a breath on the box
 
 
+def test_unease_is_the_inverse_of_ease_on_the_whole_beat():
+    for k in range(101):
+        t = k / 100
+        assert fig.unease(fig.ease(t)) == pytest.approx(t, abs=1e-9)
+    assert (fig.unease(0.0), fig.unease(1.0)) == (pytest.approx(0.0), pytest.approx(1.0))
+    assert (fig.unease(-0.5), fig.unease(1.5)) == (pytest.approx(0.0), pytest.approx(1.0))
+
+
 # --- sideways moves: the view from behind ---------------------------------------------------------
 
 

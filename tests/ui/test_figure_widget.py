@@ -1,6 +1,9 @@
 """The pose figure on screen: the named side's working limb in the accent, mirrored for the
 left, the window's palette, fit to its box, and a repaint only when the picture changes."""
 
+import itertools
+import math
+
 import pytest
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QImage
@@ -10,6 +13,7 @@ from stretch_desktop.core.figures import figure_at, still_picture
 from stretch_desktop.core.routine import Pose, Side
 from stretch_desktop.library import builtin_routines
 from stretch_desktop.ui.figure_widget import (
+    MIN_MOVE_PX,
     FigureWidget,
     builtin_figures,
     dark_palette,
@@ -90,6 +94,13 @@ def test_the_left_side_is_the_right_side_mirrored(widget):
     assert widget.picture == still_picture(figure, Side.RIGHT)
 
 
+def pixels_apart(widget, a, b):
+    """How far apart on ``widget`` (px) the point that differs most between two pictures is."""
+    x0, y0, x1, y1 = a.view
+    scale = min(widget.width() / (x1 - x0), widget.height() / (y1 - y0))
+    return scale * max(math.dist(p, q) for (_, p), (_, q) in zip(a.points, b.points, strict=True))
+
+
 def test_it_repaints_only_when_its_picture_changes(widget, qtbot):
     counter = PaintCounter(widget)
     flow = builtin_figures()["roll-down-to-box"]
@@ -102,18 +113,44 @@ def test_it_repaints_only_when_its_picture_changes(widget, qtbot):
     QApplication.processEvents()
     QApplication.processEvents()
     assert counter.count == before
-    widget.set_frame(1, 0.5)  # half way down to the box: a new picture
+    widget.set_frame(1, 0.45)  # nearly half way down to the box: a new picture
     qtbot.waitUntil(lambda: counter.count > before)
-    assert widget.picture == figure_at(flow, 1, 0.5)
+    # Drawn at the nearest of the beat's steps: within half a step of the moment asked for.
+    assert pixels_apart(widget, widget.picture, figure_at(flow, 1, 0.45)) <= MIN_MOVE_PX / 2 + 0.5
     QApplication.processEvents()
-    before = counter.count
-    widget.set_frame(1, 0.5001)  # moves less than a pixel: not worth a paint
+    before, half_way = counter.count, widget.picture
+    widget.set_frame(1, 0.4501)  # moves less than a pixel: not worth a paint
     QApplication.processEvents()
     assert counter.count == before
-    assert widget.picture == figure_at(flow, 1, 0.5)
+    assert widget.picture is half_way
     widget.set_frame(1, 0.55)
     qtbot.waitUntil(lambda: counter.count > before)
-    assert widget.picture == figure_at(flow, 1, 0.55)
+    assert pixels_apart(widget, widget.picture, figure_at(flow, 1, 0.55)) <= MIN_MOVE_PX / 2 + 0.5
+
+
+def test_a_flows_steps_are_the_same_in_every_round_and_worked_out_once(widget, qtbot):
+    """The next round passes the same steps: their pictures are the ones worked out before."""
+    flow = builtin_figures()["low-lunge-sway"]
+    widget.set_figure(flow, Side.RIGHT)
+    shown = {}
+    for beat in (0, 1, 0, 1):
+        for k in range(41):
+            widget.set_frame(beat, k / 40)
+            picture = widget.picture
+            if (beat, k) in shown:
+                assert picture is shown[(beat, k)], (beat, k)
+            shown[(beat, k)] = picture
+    # Steps of at most MIN_MOVE_PX on screen, and the beats' ends are the keyframes exactly.
+    for beat in (0, 1):
+        frames = [shown[(beat, k)] for k in range(41)]
+        for a, b in itertools.pairwise(frames):
+            assert pixels_apart(widget, a, b) <= MIN_MOVE_PX + 0.5
+        assert frames[-1] == figure_at(flow, beat, 1.0, Side.RIGHT)
+    assert len({id(p) for p in shown.values()}) > 10  # it moves
+    # Another size: other steps, worked out anew (a kept picture would be a step of the old).
+    widget.resize(widget.width() // 2, widget.height() // 2)
+    widget.set_frame(0, 0.5)
+    assert all(widget.picture is not p for p in shown.values())
 
 
 class PaintRegions(QObject):
@@ -173,8 +210,10 @@ def test_reduced_motion_keeps_a_flow_on_its_still_shape(widget):
     flow = builtin_figures()["dynamic-hamstring-stretch"]
     widget.set_figure(flow, Side.LEFT)
     still = widget.picture
-    widget.set_frame(1, 0.5)
-    assert widget.picture == figure_at(flow, 1, 0.5, Side.LEFT) != still
+    widget.set_frame(1, 0.45)
+    moving = figure_at(flow, 1, 0.45, Side.LEFT)
+    assert pixels_apart(widget, widget.picture, moving) <= MIN_MOVE_PX / 2 + 0.5
+    assert pixels_apart(widget, widget.picture, still) > 10 * MIN_MOVE_PX
     widget.set_reduced_motion(True)
     assert widget.picture == still
     widget.set_frame(0, 0.3)

@@ -1072,6 +1072,14 @@ def ease(t: float) -> float:
     return t * t * (3 - 2 * t)
 
 
+def unease(eased: float) -> float:
+    """The fraction of a beat at which :func:`ease` has moved the body ``eased`` of the way:
+    its inverse on 0-1 (the root of 3t² - 2t³ = eased that lies in 0-1). A painter stepping
+    a flow in equal steps of movement works out each step's picture from it."""
+    eased = max(0.0, min(1.0, eased))
+    return 0.5 - math.sin(math.asin(1.0 - 2.0 * eased) / 3.0)
+
+
 def _scenery(figure: Figure) -> tuple[PropShape, ...]:
     """The props in place, once for the whole figure: a prop stands where its beat puts it
     and stays there while the body moves; the mat spans every beat's reach."""

@@ -2,8 +2,8 @@
 
 The picture is worked out by the pure core (``core/figures``); this module only paints it. The
 widget repaints when its picture changes and not otherwise, so a hold costs nothing after its
-first frame, and a flow costs a paint only when some point has moved a pixel (and works a
-picture out only when one can have). Colours come from the widget's palette, so a light and a
+first frame, and a flow moves in steps of a few pixels, each worked out once and then kept (see
+``MIN_MOVE_PX``). Colours come from the widget's palette, so a light and a
 dark desktop both read; the offscreen renderer takes a palette too (``light_palette``/
 ``dark_palette`` when there is no desktop to ask). Small figures (a list's rows, "Up next",
 the routine preview) are pixmaps drawn once per figure, side, size and colours
@@ -13,6 +13,7 @@ the routine preview) are pixmaps drawn once per figure, side, size and colours
 from __future__ import annotations
 
 import functools
+import math
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ from stretch_desktop.core.figures import (
     pose_figure,
     press_picture,
     still_picture,
+    unease,
 )
 from stretch_desktop.core.routine import Pose, Side
 
@@ -54,15 +56,22 @@ OUTLINE = 0.022
 """The gap (× H) drawn in the background colour around each limb, so a near arm in front of
 the trunk or a near leg across the far one stays readable in one colour."""
 FLOOR_WIDTH = 0.008
-MIN_MOVE_PX = 2.0
-"""A flow's new frame is worked out and painted only once the point that moves most can have
-moved this far on screen. Working a picture out costs about 0.25 ms and painting a large one
-about 1 ms (offscreen at 440 px, after strokes moved to device pixels: 1.8-2 ms before), and
-only the box the body moves in is repainted, so the paint rate is what a flow costs: 1 px steps
-gave 9-10 paints a second in the low lunge's sway, 2 px half that. Two pixels (about half a
-millimetre) are too small a step to see as a jump from the mat, and the flows here are slow."""
+MIN_MOVE_PX = 3.0
+"""The largest step (logical pixels, by the point that moves most) a flow's body takes from one
+frame to the next. Each frame costs a paint of the box the body moves in (about 1 ms offscreen
+at 440 px, 1.5 ms in a running session) and, the first time, its picture (0.3-0.8 ms), so the
+number of steps is what a flow costs: 1 px steps gave 9-10 paints a second in the low lunge's
+sway, 2 px half that, 3 px a third. Three pixels are under a millimetre, which from a mat two
+metres away is about the least an eye can tell apart (one minute of arc is 0.6 mm there), and
+the flows here are slow."""
 PRESS_HALO = 0.045
 """How far (× H) the halo of a pressing limb reaches beyond its flesh."""
+FRAME_CACHE_SIZE = 96
+"""How many of a flow's frames are kept worked out (picture and repaint box, about 12 KiB
+each, so about 1 MiB at most). A flow passes the same steps in every round, so a short movement
+(the low lunge's sway: some 30 steps at a session's size) is worked out once. A longer one
+keeps its first steps and works the others out each round: in a cycle, keeping the oldest hits
+that many steps a round where dropping the oldest would hit none."""
 ICON_CACHE_SIZE = 256
 """Small figures kept drawn: a session's rows at two sizes and palettes fit many times over."""
 
@@ -387,8 +396,8 @@ class FigureWidget(QWidget):
     (its ``beat`` and ``fraction``); ``set_frame(0, 0.0)`` shows where a flow's first beat
     starts, for its lead-in; ``set_pressing(True)`` shows a contract-relax press, ``False`` its
     release. With reduced motion the figure stays on its still shape. Each setter repaints
-    only if the picture it makes differs, and ``set_frame`` works a picture out only once a
-    pixel's movement is possible, so calling them on every tick is cheap.
+    only if the picture it makes differs, and ``set_frame`` does anything only when the body has
+    reached its next step, so calling them on every tick is cheap.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -399,8 +408,10 @@ class FigureWidget(QWidget):
         self._reduced_motion = False
         self._pressing = False
         self._travel: tuple[float, ...] = ()
-        self._frame: tuple[int, float] | None = None
-        """The beat and eased fraction of the flow's picture on show (None: not a frame)."""
+        self._frame: tuple[int, int] | None = None
+        """The beat and step of the flow's picture on show (None: not a frame)."""
+        self._frames: dict[tuple[int, int], tuple[Picture, QRect]] = {}
+        """The flow's frames worked out at this size, by beat and step."""
         self._colours: tuple[int, FigureColours] | None = None
         self._scale: float | None = None
         """Pixels per unit of the figure as laid out now (None: work it out again)."""
@@ -433,6 +444,8 @@ class FigureWidget(QWidget):
         if figure is not self._figure:
             self._travel = beat_travel(figure) if figure is not None else ()
             self._scale = None
+        if figure is not self._figure or side != self._side:
+            self._frames.clear()
         self._figure, self._side = figure, side
         self._pressing, self._frame = False, None
         title = figure.title if figure is not None else ""
@@ -444,26 +457,28 @@ class FigureWidget(QWidget):
     def set_frame(self, beat_index: int, fraction: float) -> None:
         """A flow ``fraction`` (0-1) of the way through beat ``beat_index``: the body moves
         from the previous beat's keyframe to this one's. Still figures, a press and reduced
-        motion ignore it."""
+        motion ignore it.
+
+        The body moves in equal steps along its beat, each as far as ``MIN_MOVE_PX`` on screen
+        at most (by the point that moves most), and is drawn where the step nearest the
+        engine's moment has it: a frame is worked out and painted only when the step changes,
+        and the steps are the same in every round, so their pictures are kept."""
         figure = self._figure
         if figure is None or not figure.flow or self._reduced_motion or self._pressing:
             return
         beat = beat_index % len(figure.beats)
-        eased = ease(fraction)
-        shown = self._frame
-        # The beat's path, scaled to the screen: while no point can have moved a pixel yet,
-        # neither a picture nor a paint is worth its milliseconds.
-        if shown == (beat, eased):
+        steps = max(1, math.ceil(self._travel[beat] * self._scale_px() / MIN_MOVE_PX))
+        step = round(ease(fraction) * steps)
+        if self._frame == (beat, step):
             return  # the frame on show (a flow's lead-in asks for its start on every tick)
-        if (
-            shown is not None
-            and shown[0] == beat
-            and 0.0 < fraction < 1.0
-            and abs(eased - shown[1]) * self._travel[beat] * self._scale_px() < MIN_MOVE_PX
-        ):
-            return
-        self._frame = (beat, eased)
-        self._show(figure_at(figure, beat, fraction, self._side))
+        self._frame = (beat, step)
+        frame = self._frames.get((beat, step))
+        if frame is None:
+            picture = figure_at(figure, beat, unease(step / steps), self._side)
+            frame = (picture, self._box_of(picture))
+            if len(self._frames) < FRAME_CACHE_SIZE:
+                self._frames[(beat, step)] = frame
+        self._show(*frame)
 
     def _scale_px(self) -> float:
         """Pixels per unit of the figure (its height H) as laid out now: logical pixels, which
@@ -479,7 +494,8 @@ class FigureWidget(QWidget):
         return self._scale
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        self._scale, self._box = None, None
+        self._scale, self._box, self._frame = None, None, None
+        self._frames.clear()
         super().resizeEvent(event)
 
     def set_pressing(self, pressing: bool) -> None:
@@ -503,11 +519,13 @@ class FigureWidget(QWidget):
             self._frame = None
             self._show(still_picture(self._figure, self._side))
 
-    def _show(self, picture: Picture | None) -> None:
+    def _show(self, picture: Picture | None, box: QRect | None = None) -> None:
+        """Paint ``picture`` (whose repaint box is ``box``, when known) instead of the one on
+        show, if it differs."""
         old, old_box = self._picture, self._box
         if picture == old:
             return
-        self._picture, self._box = picture, None
+        self._picture, self._box = picture, box
         if old is None or picture is None or old.view != picture.view:
             self.update()
             return
@@ -515,7 +533,8 @@ class FigureWidget(QWidget):
         # drawn changes (the floor and the props stay put), so only that is painted and
         # flushed; the gap drawn around a limb over a prop is within the body's box too.
         # The old frame's box was worked out when it was shown: a flow works out one a frame.
-        self._box = self._box_of(picture)
+        if self._box is None:
+            self._box = self._box_of(picture)
         self.update((old_box or self._box_of(old)).united(self._box))
 
     def _box_of(self, picture: Picture) -> QRect:
