@@ -395,6 +395,12 @@ class SessionController(QObject):
         self._on_screen = on_screen
         self._schedule()
 
+    @property
+    def on_screen(self) -> bool:
+        """Whether the window is said to be seen (``set_on_screen``): its widgets need each
+        update only then."""
+        return self._on_screen
+
     # --- the journal -----------------------------------------------------------------------------
 
     @property

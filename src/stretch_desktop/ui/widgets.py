@@ -142,6 +142,10 @@ class PacerWidget(QWidget):
         self._colours: tuple[tuple[str, int], tuple[QColor, QColor, QColor, QColor]] | None = None
         self._backdrop_pixmap: QPixmap | None = None
         self._backdrop_key: tuple[int, int, int, int, float] | None = None
+        self._geometry: tuple[QRectF, QRect, int, int] | None = None
+        """The circle's box, the box to repaint when the words change, and the centre in whole
+        pixels, at this size (None: work them out again): asked for on every one of sixty
+        frames a second, changed only by a resize."""
         # Opaque: each frame repaints only this widget, not the page behind it as well.
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setMinimumSize(160, 160)
@@ -172,18 +176,23 @@ class PacerWidget(QWidget):
         its antialiasing, is enough. One rectangle, because Qt paints a many-part region more
         slowly than the larger rectangle (measured in-process: a ring-shaped region, twice as long).
         """
-        box = self._circle_box()
-        whole = box.toAlignedRect().adjusted(-1, -1, 1, 1)
+        box, whole, x, y = self._layout()
         if self._reduced_motion or (old.title, old.detail, old.tone) != (
             new.title,
             new.detail,
             new.tone,
         ):
             return whole
-        full, centre = box.width() / 2, box.center()
-        reach = math.ceil(_breath_radius(full, max(old.size, new.size))) + 2
-        x, y = round(centre.x()), round(centre.y())
+        reach = math.ceil(_breath_radius(box.width() / 2, max(old.size, new.size))) + 2
         return QRect(x - reach, y - reach, 2 * reach, 2 * reach).intersected(whole)
+
+    def _layout(self) -> tuple[QRectF, QRect, int, int]:
+        if self._geometry is None:
+            box = self._circle_box()
+            centre = box.center()
+            whole = box.toAlignedRect().adjusted(-1, -1, 1, 1)
+            self._geometry = (box, whole, round(centre.x()), round(centre.y()))
+        return self._geometry
 
     def _fonts(self, side: int) -> tuple[QFont, QFont]:
         """The title and detail fonts for this size, made once per size, not once per frame."""
@@ -248,6 +257,10 @@ class PacerWidget(QWidget):
         side = min(self.width(), self.height()) - 8
         return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._geometry = None
+        super().resizeEvent(event)
+
     def _colours_for(self, tone: str) -> tuple[QColor, QColor, QColor, QColor]:
         """The window, track, breath and text colours for a tone, worked out when the tone or the
         palette changes instead of on each of sixty frames a second."""
@@ -270,7 +283,7 @@ class PacerWidget(QWidget):
             QRectF(event.rect()), self._backdrop(background, track), _device(event, self)
         )
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        box = self._circle_box()
+        box = self._layout()[0]
         side, centre, full = box.width(), box.center(), box.width() / 2
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(breath)
