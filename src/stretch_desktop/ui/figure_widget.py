@@ -483,8 +483,8 @@ class FigureWidget(QWidget):
     def _scale_px(self) -> float:
         """Pixels per unit of the figure (its height H) as laid out now: logical pixels, which
         are about the same size on any screen (a HiDPI screen's device pixels are smaller), so
-        the step that is too small to see stays about half a millimetre. Kept until the widget
-        is resized or shows another figure: this runs on every tick of a flow."""
+        a flow's step (``MIN_MOVE_PX``) stays under a millimetre. Kept until the widget is
+        resized or shows another figure: this runs on every tick of a flow."""
         if self._scale is None:
             figure = self._figure
             if figure is None:
@@ -532,7 +532,7 @@ class FigureWidget(QWidget):
         # The same figure moving, pressing or letting go: only where either frame's body is
         # drawn changes (the floor and the props stay put), so only that is painted and
         # flushed; the gap drawn around a limb over a prop is within the body's box too.
-        # The old frame's box was worked out when it was shown: a flow works out one a frame.
+        # Each box is worked out once: kept with the picture on show, and with a flow's steps.
         if self._box is None:
             self._box = self._box_of(picture)
         self.update((old_box or self._box_of(old)).united(self._box))
