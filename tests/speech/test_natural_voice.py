@@ -16,6 +16,7 @@ import threading
 import time
 import wave
 from array import array
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -102,10 +103,25 @@ def test_files_cut_to_their_speech_have_a_key_of_their_own():
     from stretch_desktop.digest import digest
 
     before = digest("Three\x00None\x00170\x001.00\x00False")  # the system voice's old key
+    trimmed = digest(f"Three\x00None\x00170\x001.00\x00False{voice_module.CUE_FORMAT}")
+    assert SYSTEM_VOICE.key("Three", False) not in (before, trimmed)
+
+
+def test_system_voice_files_from_before_espeak_was_settled_are_rendered_again():
+    """Before ``renderer._espeak_settle``, a system-voice file could hold the previous rate's
+    speech under its key; the natural voice never could, so its costly files keep their keys."""
+    from stretch_desktop.digest import digest
+
+    sound = f"170\x001.00\x00False{voice_module.CUE_FORMAT}"
+    unsettled = digest(f"Three\x00None\x00{sound}")
     assert SYSTEM_VOICE.key("Three", False) == digest(
-        f"Three\x00None\x00170\x001.00\x00False{voice_module.CUE_FORMAT}"
+        f"Three\x00None\x00{sound}{voice_module.SYSTEM_FORMAT}"
     )
-    assert before != SYSTEM_VOICE.key("Three", False)
+    assert SYSTEM_VOICE.key("Three", False) != unsettled
+    natural = replace(SYSTEM_VOICE, engine=NATURAL)
+    assert natural.key("Three", False) == digest(
+        f"{NATURAL}\x00{voice_module.NATURAL_VOICE_ID}\x00Three\x00{sound}"
+    )
 
 
 def test_the_default_rate_is_the_voices_own_pace_and_rates_stretch_in_proportion():

@@ -30,8 +30,10 @@ from stretch_desktop.speech.renderer import (
     Pyttsx3Synthesiser,
     RenderWorker,
     VoiceSettings,
+    wav_duration_ms,
 )
 from stretch_desktop.speech.speaker import NullSpeaker
+from stretch_desktop.speech.voice import RATE_MAX, RATE_MIN
 
 SYSTEM_VOICE = VoiceSettings(engine="system")
 """pyttsx3 and espeak-ng: what these tests are about (tests/speech/test_natural_voice.py has
@@ -255,6 +257,46 @@ def test_two_voices_at_once_do_not_crash(tmp_path):
     finally:
         for worker in workers:
             worker.close()
+
+
+def test_a_rate_changed_just_before_a_render_is_the_rate_it_renders_at(tmp_path):
+    """Measured before the voice waited for espeak: pyttsx3's next loop cancelled espeak while it
+    was still taking the new rate, so a third of slow renders came out fast (and were cached
+    as slow ones)."""
+    synthesiser = ProcessSynthesiser(SYSTEM_VOICE)
+    lengths: dict[int, list[int]] = {RATE_MIN: [], RATE_MAX: []}
+    try:
+        for round_ in range(10):
+            for rate, found in lengths.items():
+                assert synthesiser.retune(replace(SYSTEM_VOICE, rate=rate))
+                path = tmp_path / f"{rate}-{round_}.wav"
+                synthesiser.render("Exhale, belly in.", path)
+                found.append(wav_duration_ms(path))
+    finally:
+        synthesiser.kill()
+    # 80 against 320 words a minute: four times as long, less the fixed silence at each end
+    assert min(lengths[RATE_MIN]) > 3 * max(lengths[RATE_MAX]), lengths
+
+
+def test_every_fresh_voice_process_speaks_at_the_rate_asked_for(tmp_path):
+    """Before, one start in ten kept espeak's default rate for the whole process."""
+    slow = replace(SYSTEM_VOICE, rate=RATE_MIN)
+    lengths = []
+    for start in range(12):
+        synthesiser = ProcessSynthesiser(slow)
+        try:
+            synthesiser.render("Exhale, belly in.", tmp_path / f"{start}.wav")
+        finally:
+            synthesiser.kill()
+        lengths.append(wav_duration_ms(tmp_path / f"{start}.wav"))
+    default = tmp_path / "default.wav"
+    synthesiser = ProcessSynthesiser(SYSTEM_VOICE)
+    try:
+        synthesiser.render("Exhale, belly in.", default)
+    finally:
+        synthesiser.kill()
+    # 80 against the default 175 words a minute: about twice as long
+    assert min(lengths) > 1.6 * wav_duration_ms(default), lengths
 
 
 def test_a_voice_process_that_hangs_for_real_is_killed(tmp_path):

@@ -44,6 +44,11 @@ CUE_FORMAT: Final = "\x00trimmed"
 """Part of every cache key: the files are cut to their speech (``renderer.trim_silence``). A
 cache written before, whose files carry the synthesiser's silence and so measure longer, is
 rendered again rather than sizing slots with the wrong lengths."""
+SYSTEM_FORMAT: Final = "\x00settled"
+"""Part of the system voice's cache keys: its files are rendered after espeak has taken the
+rate (``renderer._espeak_settle``). Before, a file could hold speech at the previous rate under
+the new rate's key; such a cache is rendered again, cheaply. The natural voice was never
+affected, so its costly files are kept."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,15 +68,14 @@ class VoiceSettings:
     def key(self, text: str, chimed: bool) -> str:
         """The cache file's name: everything that changes the sound, and nothing else. The
         natural voice's starts with its engine and model, so the files of one synthesiser are
-        never found under the other's key; both end with ``CUE_FORMAT``."""
+        never found under the other's key; both hold ``CUE_FORMAT``, the system voice's also
+        ``SYSTEM_FORMAT``."""
         from stretch_desktop.digest import digest
 
-        tail = f"{text}\x00{self.rate}\x00{self.volume:.2f}\x00{chimed}{CUE_FORMAT}"
+        sound = f"{self.rate}\x00{self.volume:.2f}\x00{chimed}{CUE_FORMAT}"
         if self.engine == NATURAL:
-            return digest(f"{NATURAL}\x00{NATURAL_VOICE_ID}\x00{tail}")
-        return digest(
-            f"{text}\x00{self.voice}\x00{self.rate}\x00{self.volume:.2f}\x00{chimed}{CUE_FORMAT}"
-        )
+            return digest(f"{NATURAL}\x00{NATURAL_VOICE_ID}\x00{text}\x00{sound}")
+        return digest(f"{text}\x00{self.voice}\x00{sound}{SYSTEM_FORMAT}")
 
 
 def natural_voice_missing() -> str | None:
