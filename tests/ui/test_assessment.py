@@ -5,12 +5,14 @@ import sqlite3
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from stretch_desktop.core.assessment import QUESTION
 from stretch_desktop.core.engine import State
 from stretch_desktop.core.routine import Assess
 from stretch_desktop.core.timeline import PhaseKind
 from stretch_desktop.storage.history import History
+from tests.ui.test_pages import _geometry
 
 LUNGE = "lunge-flow-for-hamstrings"
 
@@ -218,3 +220,29 @@ def test_the_editor_asks_a_holds_reach_through_the_undo_stack(ui):
     ui.qtbot.keyClick(editor.step_assess, Qt.Key.Key_Up)
     assert editor.step_assess.currentText() == "No"
     assert editor.document.text() == before  # "No" removes the key
+
+
+@pytest.mark.parametrize("size", [(720, 480), (1100, 720), (1280, 800)])
+def test_the_question_takes_the_figures_place_without_moving_the_rest(make_ui, history, size):
+    """Before, six answers three to a row needed 745 px at 1100x720: when the first question
+    came, the stage grew and the pose list and instructions narrowed, for the rest of the run."""
+    ui = make_ui(f"{size[0]}x{size[1]}", size=size)
+    ui.controller.set_history(history)
+    ui.start(LUNGE)
+    page = ui.session
+    watched = [page.pose_list, page.details, page.stage, page.pose_name, page.caption]
+    before = [_geometry(w) for w in watched]
+    asked(ui, Assess.BEFORE)
+    QApplication.processEvents()
+    assert [_geometry(w) for w in watched] == before
+    # Each answer whole. At common sizes as large as meant: 2.2 times the base text (the
+    # window's height / 42). In the smallest window, never smaller than the instructions.
+    least = {(1100, 720): 37, (1280, 800): 42}.get(size, page.details.font().pixelSize())
+    for button in page.reach_buttons:
+        assert button.sizeHint().width() <= button.width(), (button.text(), size)
+        assert button.sizeHint().height() <= button.height(), (button.text(), size)
+        assert button.font().pixelSize() >= least and button.font().bold(), (button.text(), size)
+    ui.key(Qt.Key.Key_3)
+    QApplication.processEvents()
+    assert page.stage.currentWidget() is not page.question_panel
+    assert [_geometry(w) for w in watched] == before

@@ -89,6 +89,28 @@ def test_every_poses_instructions_show_whole_at_common_window_sizes(make_ui, siz
         ui.controller.stop()
 
 
+def test_a_short_routines_list_is_as_tall_as_its_rows_and_the_instructions_get_the_rest(ui):
+    """Roll Down to a Box has one pose and eight instructions: its list kept a third of the
+    column, mostly blank, while the last instruction was cut off (seen at 1100x720)."""
+    page = ui.session
+    ui.start("roll-down-to-a-box")
+    QApplication.processEvents()
+    rows = page.pose_model.rowCount()
+    assert rows == 1
+    listed = page.pose_list
+    assert listed.height() == rows * listed.sizeHintForRow(0) + 2 * listed.frameWidth()
+    assert listed.viewport().rect().contains(listed.visualRect(page.pose_model.index(0)))
+    gap = page.details.geometry().top() - listed.geometry().bottom()
+    assert 0 < gap <= 12  # the instructions start right under the row
+    assert page.details.fits()
+    ui.controller.stop()
+    ui.window.choose_another()
+    ui.start("seven-stretches-for-back-pain")  # a long one keeps its third and scrolls
+    QApplication.processEvents()
+    assert listed.height() < page.pose_model.rowCount() * listed.sizeHintForRow(0)
+    assert listed.height() >= 3 * listed.sizeHintForRow(0)
+
+
 # --- 3. Nothing moves when a caption shortens or Pause becomes Resume -----------------------------
 
 

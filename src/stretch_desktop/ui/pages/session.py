@@ -27,8 +27,11 @@ so a widget is touched only when what it shows has changed.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
+from typing import Final
 
 from PySide6.QtCore import QEvent, QModelIndex, QSize, Qt
+from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QBoxLayout,
@@ -69,11 +72,28 @@ from stretch_desktop.ui.settings import UiPreferences
 from stretch_desktop.ui.widgets import FitLabel, FitText, PacerWidget
 
 _PLAY_LABELS = {State.IDLE: "Start", State.RUNNING: "Pause", State.PAUSED: "Resume"}
+ANSWERS_A_ROWS: Final = (2, 3)
+"""How many of the reach question's six answers may share a row: two (three rows) fit the
+figure's place in most windows at the answers' preferred size; three (two rows) give larger
+answers in a wide, low window. Either way they read in order, like the keys 1 to 6."""
+_NO_LIMIT = 16_777_215  # Qt's QWIDGETSIZE_MAX: a widget's maximum size when none is set
 
 
 def voice_text(status: str, muted: bool) -> str:
     """The voice line: which voice, and plainly whether it is muted (M unmutes)."""
     return f"Muted (M to unmute) · {status}" if muted else status
+
+
+class _ResizeWatched(QWidget):
+    """A plain panel that says when its size changes (the answers fit themselves to it)."""
+
+    def __init__(self, resized: Callable[[], None]) -> None:
+        super().__init__()
+        self._resized = resized
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._resized()
 
 
 class SessionPage(QWidget):
@@ -92,6 +112,8 @@ class SessionPage(QWidget):
         self._figures: tuple[Figure | None, ...] = ()
         """Each step's figure (None: its pose has none), looked up when a routine loads."""
         self._next_icon = QSize(72, 48)
+        self._answer_px = 31  # the reach answers' preferred size, until the window sets it
+        self._answers_a_row = ANSWERS_A_ROWS[0]
         self._shown_step = -1
         self._last_moment: tuple[object, ...] | None = None
         self._voice_status = controller.speaker.status
@@ -195,16 +217,23 @@ class SessionPage(QWidget):
 
     def _build_question(self) -> QWidget:
         """Six answers as big as the figure's place allows, numbered as the keys that press
-        them, so they read from the mat; Skip small, since waiting does the same."""
-        panel = QWidget()
+        them, so they read from the mat; Skip small, since waiting does the same.
+
+        The panel takes the figure's place and never widens it: it is left out of the stage's
+        width (``Ignored``), sets its answers two to a row, and shrinks their font when even
+        that is too wide (``_fit_answers``). Three to a row needed 745 px at 1100×720, and the
+        first question pushed the pose list and instructions narrower for the rest of the run.
+        """
+        panel = _ResizeWatched(self._fit_answers)
         panel.setAccessibleName("Where did your hands reach?")
+        panel.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         column = QVBoxLayout(panel)
         column.setContentsMargins(0, 0, 0, 0)
         self.question_title = FitLabel(lines=1)
         self.question_title.setObjectName("question")
         self.question_title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         column.addWidget(self.question_title)
-        grid = QGridLayout()
+        grid = self._answers = QGridLayout()
         self.reach_buttons: list[QPushButton] = []
         for index, value in enumerate(REACH):
             label = reach_label(value)
@@ -215,7 +244,7 @@ class SessionPage(QWidget):
             size = QSizePolicy.Policy.Expanding
             widget.setSizePolicy(size, size)
             widget.clicked.connect(lambda _checked=False, v=value: self._controller.answer(v))
-            grid.addWidget(widget, index // 3, index % 3)
+            grid.addWidget(widget, index // self._answers_a_row, index % self._answers_a_row)
             self.reach_buttons.append(widget)
         column.addLayout(grid, 1)
         row = QHBoxLayout()
@@ -298,15 +327,81 @@ class SessionPage(QWidget):
         buttons = [b for b in self.findChildren(QPushButton) if b not in self.reach_buttons]
         scale_fonts(base, [(self.pose_list, 1.1, False), *((b, 1.05, False) for b in buttons)])
         # Read from two metres: about the height of the pose's name on a laptop screen.
-        scale_fonts(base, ((b, 2.2, True) for b in self.reach_buttons))
+        self._answer_px = round(base * 2.2)
+        self._fit_answers()
         self.question_title.set_preferred_px(round(base * 2.2), True)
         self.question_hint.set_preferred_px(round(base * 1.1), False)
         high = round(base * 1.1 * 2.4)  # two lines of "Up next": the figure beside it reads
         self._next_icon = QSize(round(high * 1.5), high)
         self.next_figure.setFixedSize(self._next_icon)
         self._show_next_figure()
+        self._fit_pose_list()
         self._keep_width(self.play_button, tuple(_PLAY_LABELS.values()))
         self._keep_width(self.mute_button, ("Mute", "Unmute"))
+
+    def _fit_answers(self) -> None:
+        """The answers as large as the figure's place allows, up to their preferred size: two
+        to a row, or three where that lets them be larger (a wide, low window)."""
+        panel, grid = self.question_panel, self._answers
+        spacing = panel_spacing = 6
+        if (layout := panel.layout()) is not None:
+            panel_spacing = layout.spacing()
+        if grid.spacing() >= 0:
+            spacing = grid.spacing()
+        footer = max(self.question_hint.height(), self.skip_question_button.sizeHint().height())
+        high = panel.height() - self.question_title.height() - footer - 2 * panel_spacing
+        best_px, best_row = 0, self._answers_a_row
+        for a_row in ANSWERS_A_ROWS:
+            rows = -(-len(self.reach_buttons) // a_row)
+            room = QSize(
+                (panel.width() - spacing * (a_row - 1)) // a_row,
+                (high - spacing * (rows - 1)) // rows,
+            )
+            pixels = self._largest_answer_px(room)
+            if pixels > best_px:
+                best_px, best_row = pixels, a_row
+        if best_row != self._answers_a_row:
+            self._answers_a_row = best_row
+            for index, answer in enumerate(self.reach_buttons):
+                grid.addWidget(answer, index // best_row, index % best_row)
+        font = QFont(self.reach_buttons[0].font())
+        font.setBold(True)
+        font.setPixelSize(max(best_px, 1))
+        for answer in self.reach_buttons:
+            answer.setFont(font)
+
+    def _largest_answer_px(self, room: QSize) -> int:
+        """The largest font size, up to the preferred one, at which the longest answer fits
+        ``room`` (0 if none does)."""
+        widest = max(self.reach_buttons, key=lambda b: len(b.text()))
+        font = QFont(widest.font())
+        font.setBold(True)
+
+        def fits(pixels: int) -> bool:
+            font.setPixelSize(pixels)
+            widest.setFont(font)
+            hint = widest.sizeHint()
+            return hint.width() <= room.width() and hint.height() <= room.height()
+
+        low, high = 0, self._answer_px
+        while low < high:  # by halving
+            middle = (low + high + 1) // 2
+            if fits(middle):
+                low = middle
+            else:
+                high = middle - 1
+        return low
+
+    def _fit_pose_list(self) -> None:
+        """A short routine's list is only as tall as its rows, and the room below goes to the
+        pose's instructions, which must show whole: a one-pose routine left two thirds of the
+        list blank while the last of its eight instructions were cut off at 1100×720."""
+        rows = self.pose_model.rowCount()
+        if rows == 0:
+            self.pose_list.setMaximumHeight(_NO_LIMIT)
+            return
+        rows_px = rows * self.pose_list.sizeHintForRow(0) + 2 * self.pose_list.frameWidth()
+        self.pose_list.setMaximumHeight(rows_px)
 
     @staticmethod
     def _keep_width(widget: QPushButton, labels: tuple[str, ...]) -> None:
@@ -359,6 +454,7 @@ class SessionPage(QWidget):
         self._gauges.setDirection(direction.TopToBottom if drawn else direction.LeftToRight)
         self.figure.set_figure(None)
         self.pose_model.set_timeline(timeline, self._figures)
+        self._fit_pose_list()
         self.progress.setRange(0, max(1, timeline.total_ms // 1000))
         self.caption.setText("")
         self.pause_label.setText("")
