@@ -195,6 +195,10 @@ def main(out: Path, size: tuple[int, int]) -> int:
     window.choose_another()
     window.select_routine("lunge-flow-for-hamstrings")
     window.start_selected()
+    # The reach question as the first fold ends: six answers in the figure's place.
+    advance_to(lambda s: s.phase.kind is PhaseKind.ASK)
+    advance_to(lambda s: s.elapsed_ms >= s.phase.start_ms + 1000)
+    shoot("13-question")
     # A flow half way through a beat: the lunge between "sway out" and "sway in".
     advance_to(mid_beat)
     shoot("3-flow")
