@@ -2,6 +2,24 @@
 
 from stretch_desktop.core.loader import load_routine
 from stretch_desktop.core.routine import Routine
+from stretch_desktop.core.timeline import CueKind
+
+ESSENTIAL_KINDS = frozenset(
+    {
+        CueKind.ANNOUNCE,
+        CueKind.SWITCH_SIDES,
+        CueKind.REST,
+        CueKind.CAUTION,
+        CueKind.WAY_OUT,
+        CueKind.COUNTDOWN,
+        CueKind.CONTRACT,
+        CueKind.RELAX,
+        CueKind.COMPLETE,
+        CueKind.QUESTION,
+    }
+)
+"""The cues no script may lose, whatever the voice's speed: what to do, when to come out, what
+to watch for, the counts into a press and its release, and the reach question."""
 
 SMALL = """
 format = 1

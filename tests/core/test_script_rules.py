@@ -27,6 +27,7 @@ from stretch_desktop.core.timeline import (
     spoken_ms,
 )
 from stretch_desktop.library import builtin_routines
+from tests.core.routines import ESSENTIAL_KINDS
 from tests.core.strategies import preferences, routines
 
 BUILTIN = {r.id: r for r in builtin_routines()}  # what load_library() starts its list with
@@ -455,18 +456,7 @@ def test_no_two_cues_overlap_at_a_slow_voice_with_the_chime(routine_id, rate):
     # and what matters is all there: every announcement, caution, way out, count word, beat
     # (but those under the once-only caution), press and release
     roomy = compile_routine(BUILTIN[routine_id], replace(prefs, speech_ms=lambda text: 1))
-    essential = {
-        CueKind.ANNOUNCE,
-        CueKind.SWITCH_SIDES,
-        CueKind.REST,
-        CueKind.CAUTION,
-        CueKind.WAY_OUT,
-        CueKind.COUNTDOWN,
-        CueKind.CONTRACT,
-        CueKind.RELAX,
-        CueKind.COMPLETE,
-    }
-    for kind in essential:
+    for kind in ESSENTIAL_KINDS:
         assert len(said(timeline, kind)) == len(said(roomy, kind)), kind
     beats = said(timeline, CueKind.BEAT)
     cautions = said(timeline, CueKind.CAUTION)

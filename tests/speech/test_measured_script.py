@@ -40,20 +40,10 @@ from stretch_desktop.speech.renderer import (
     wav_duration_ms,
 )
 from stretch_desktop.speech.voice import NATURAL, RATE_MAX, RATE_MIN, SYSTEM, chime_ms
+from tests.core.routines import ESSENTIAL_KINDS
 from tests.speech.test_natural_voice import vm_rss_kib
 
 ROUTINES = builtin_routines()
-ESSENTIAL = {
-    CueKind.ANNOUNCE,
-    CueKind.SWITCH_SIDES,
-    CueKind.REST,
-    CueKind.CAUTION,
-    CueKind.WAY_OUT,
-    CueKind.COUNTDOWN,
-    CueKind.CONTRACT,
-    CueKind.RELAX,
-    CueKind.COMPLETE,
-} | {kind for kind in CueKind if kind.value == "question"}  # an assessed hold's question
 
 
 class Measured:
@@ -132,7 +122,7 @@ def test_no_builtin_leaves_a_cue_out_at_the_slowest_or_fastest_voice(measured, e
             assert one.at_ms + spoken_ms(one, pacing) + CUE_GAP_MS <= two.at_ms, (one, two)
         heard = kinds(timeline)
         roomy = kinds(compile_routine(routine, Pacing(speech_ms=lambda text: 1)))
-        for kind in ESSENTIAL:
+        for kind in ESSENTIAL_KINDS:
             assert heard.get(kind, 0) == roomy.get(kind, 0), (routine.id, kind)
         for kind in roomy:  # breath words, counts, beats, halfway: each kind still heard
             assert heard.get(kind, 0) > 0, (routine.id, kind)

@@ -1,32 +1,21 @@
-"""Desktop notifications: over a private session bus to a fake notification daemon, and without.
-
-The fake daemon is a jeepney connection in a thread of the test: it owns
-``org.freedesktop.Notifications`` (the name is taken before the test's client exists, so there
-is no race), records each ``Notify`` in a queue *before* it replies, and answers with an id of
-its own, or never answers at all. The test waits on replies, queues and sockets, never on time.
+"""Desktop notifications: over a private session bus to a stand-in notification daemon
+(``tests/notification_daemon.py``: it answers with an id of its own, or never answers at all),
+and without a bus. The test waits on replies, queues and sockets, never on time.
 """
 
 import errno
 import logging
 import os
-import queue
 import select
 import socket
 import threading
 
 import pytest
-from jeepney import DBusAddress, HeaderFields, MessageType, new_error, new_method_return, new_signal
-from jeepney.bus_messages import message_bus
-from jeepney.io.blocking import open_dbus_connection
-from jeepney.wrappers import unwrap_msg
 
 from stretch_desktop.ui.notifications import (
     APP_NAME,
-    BUS_NAME,
     DESKTOP_ENTRY,
     EXPIRE_MS,
-    INTERFACE,
-    OBJECT_PATH,
     Action,
     ActionInvoked,
     DesktopNotifications,
@@ -36,65 +25,20 @@ from stretch_desktop.ui.notifications import (
     session_bus_address,
 )
 from tests.conftest import hold_routine
+from tests.notification_daemon import StandInDaemon
 
 FIRST_ID = 41
-SOMEONE_ELSES_ID = 999
-NOTIFICATIONS_OBJECT = DBusAddress(OBJECT_PATH, interface=INTERFACE)
-
-
-class FakeDaemon:
-    """A notification daemon on the test's bus, serving from a thread until stop()."""
-
-    def __init__(self, address, *, answer, click):
-        self.answer = answer
-        self.click = click
-        self.calls = queue.Queue()
-        self.connection = open_dbus_connection(bus=address)
-        reply = self.connection.send_and_get_reply(message_bus.RequestName(BUS_NAME), timeout=5)
-        assert unwrap_msg(reply) == (1,), "the fake daemon is not the name's primary owner"
-        self.thread = threading.Thread(target=self._serve, name="fake-notification-daemon")
-        self.thread.start()
-
-    def _serve(self):
-        next_id = FIRST_ID
-        while True:
-            try:
-                message = self.connection.receive()
-            except OSError:  # stop() shut the socket down
-                return
-            if message.header.message_type is not MessageType.method_call:
-                continue  # NameAcquired and other signals from the bus
-            if message.header.fields.get(HeaderFields.member) != "Notify":
-                self.connection.send(new_error(message, "org.freedesktop.DBus.Error.UnknownMethod"))
-                continue
-            self.calls.put(message.body)
-            if not self.answer:
-                continue
-            self.connection.send(new_method_return(message, "u", (next_id,)))
-            actions = message.body[5]
-            if self.click and actions:
-                # A click on another app's notification first: the client must not take it.
-                for notification_id in (SOMEONE_ELSES_ID, next_id):
-                    self.connection.send(
-                        new_signal(NOTIFICATIONS_OBJECT, "ActionInvoked", "us",
-                                   (notification_id, actions[0]))
-                    )  # fmt: skip
-            next_id += 1
-
-    def stop(self):
-        self.connection.sock.shutdown(socket.SHUT_RDWR)  # wakes the thread out of receive()
-        self.thread.join(timeout=10)
-        assert not self.thread.is_alive()
-        self.connection.close()
 
 
 @pytest.fixture
 def daemon(bus_address):
-    """Starts a fake notification daemon on the private bus: daemon(answer=..., click=...)."""
+    """Starts a stand-in notification daemon on the private bus: daemon(answer=..., click=...)."""
     started = []
 
     def start(*, answer=True, click=False):
-        started.append(FakeDaemon(bus_address, answer=answer, click=click))
+        started.append(
+            StandInDaemon(bus_address, first_id=FIRST_ID, answer=answer, auto_click=click)
+        )
         return started[-1]
 
     yield start
@@ -134,7 +78,7 @@ def test_notify_hands_the_daemon_everything_and_returns_its_id(daemon, client):
         expire_ms=5_000,
     )
     assert first == FIRST_ID
-    assert server.calls.get(timeout=5) == (
+    assert server.next_body() == (
         APP_NAME,
         0,
         "/icons/app.svg",
@@ -146,7 +90,7 @@ def test_notify_hands_the_daemon_everything_and_returns_its_id(daemon, client):
     )
     # The id is the daemon's, not counted by the client: the next one is the daemon's next.
     assert client.notify("Session complete", "Toe touch: 0:30") == FIRST_ID + 1
-    app, _replaces, icon, *_, actions, _hints, expire = server.calls.get(timeout=5)
+    app, _replaces, icon, *_, actions, _hints, expire = server.next_body()
     assert (app, icon, actions, expire) == (APP_NAME, "", [], EXPIRE_MS)
 
 
@@ -154,7 +98,7 @@ def test_the_notifier_prefers_the_daemon_to_the_tray(daemon, client):
     server = daemon()
     tray = Tray()
     assert Notifier(tray, "/icons/app.svg", bus=client).notify("Session complete", "0:30")
-    _app, _replaces, icon, title, body, *_ = server.calls.get(timeout=5)
+    _app, _replaces, icon, title, body, *_ = server.next_body()
     assert (icon, title, body) == ("/icons/app.svg", "Session complete", "0:30")
     assert tray.messages == []
 
@@ -183,7 +127,7 @@ def test_a_daemon_that_never_answers_costs_one_timeout_not_a_hang(daemon, bus_ad
     worker.join(timeout=30)
     assert not worker.is_alive(), "notify() waited past its timeout"
     slow.close()
-    assert server.calls.get(timeout=5)[3] == "Done"  # the daemon had the call: it was the wait
+    assert server.next_body()[3] == "Done"  # the daemon had the call: it was the wait
     assert results == [True]
     assert tray.messages == [("Done", "0:30")]
     assert "did not answer" in caplog.text
@@ -213,7 +157,7 @@ def test_close_closes_the_connection_and_the_next_notify_opens_another(daemon, c
     with pytest.raises(OSError, match=rf"\[Errno {errno.EBADF}\]"):  # closed, not reused
         os.fstat(descriptor)
     assert client.notify("Two", "") == FIRST_ID + 1
-    assert [server.calls.get(timeout=5)[3] for _ in range(2)] == ["One", "Two"]
+    assert [server.next_body()[3] for _ in range(2)] == ["One", "Two"]
 
 
 # --- without a bus ----------------------------------------------------------------------------

@@ -2,26 +2,24 @@
 the tray where there is no notification server, Preferences → Reminders, start at login.
 
 Time is a fake wall clock the test moves; the service's 30-second tick is ``service.check()``.
-The notification server is a stand-in on the test's own D-Bus, in a thread: it records each
-``Notify`` before it replies and, when the test says so, sends ``ActionInvoked`` as a desktop
-does when a button is clicked. Every wait is on a queue, a signal or a condition, never on time.
+The notification server is a stand-in on the test's own D-Bus (``tests/notification_daemon.py``):
+it records each ``Notify`` before it replies and, when the test says so, sends ``ActionInvoked``
+as a desktop does when a button is clicked. Every wait is on a queue, a signal or a condition,
+never on time.
 """
 
 import json
-import queue
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
-import threading
 from configparser import ConfigParser
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from jeepney import DBusAddress, HeaderFields, MessageType, new_error, new_method_return, new_signal
+from jeepney import DBusAddress, new_signal
 from jeepney.bus_messages import message_bus
 from jeepney.io.blocking import open_dbus_connection
 from jeepney.wrappers import unwrap_msg
@@ -37,10 +35,7 @@ from stretch_desktop.ui import autostart
 from stretch_desktop.ui.app import app_icon, show_window
 from stretch_desktop.ui.notifications import (
     APP_NAME,
-    BUS_NAME,
     DESKTOP_ENTRY,
-    INTERFACE,
-    OBJECT_PATH,
     DesktopNotifications,
     FakeNotifications,
 )
@@ -55,6 +50,7 @@ from stretch_desktop.ui.reminders import (
 )
 from stretch_desktop.ui.reminders_page import LAST_ROUTINE, RemindersTab
 from stretch_desktop.ui.tray import Tray
+from tests.notification_daemon import StandInDaemon
 
 BERLIN = ZoneInfo("Europe/Berlin")
 TUESDAY_0729 = datetime(2026, 12, 1, 7, 29, tzinfo=BERLIN)
@@ -63,54 +59,9 @@ MORNING = Reminder("r1", "07:30", DAYS, LUNGE)
 BUTTONS = ["start", "Start", "snooze", "In 10 minutes", "skip", "Skip today"]
 
 
-class StandInDaemon:
-    """A notification server on the test's bus: records calls, and clicks when told to."""
-
-    def __init__(self, address):
-        self.calls = queue.Queue()
-        self.connection = open_dbus_connection(bus=address)
-        reply = self.connection.send_and_get_reply(message_bus.RequestName(BUS_NAME), timeout=5)
-        assert unwrap_msg(reply) == (1,), "the stand-in is not the name's primary owner"
-        self.thread = threading.Thread(target=self._serve, name="stand-in-notifications")
-        self.thread.start()
-
-    def _serve(self):
-        next_id = 7
-        while True:
-            try:
-                message = self.connection.receive()
-            except OSError:  # stop() shut the socket down
-                return
-            if message.header.message_type is not MessageType.method_call:
-                continue
-            if message.header.fields.get(HeaderFields.member) != "Notify":
-                self.connection.send(new_error(message, "org.freedesktop.DBus.Error.UnknownMethod"))
-                continue
-            self.calls.put((next_id, message.body))  # before the reply: notify() has returned
-            self.connection.send(new_method_return(message, "u", (next_id,)))
-            next_id += 1
-
-    def click(self, notification_id, action_key):
-        """The person clicks a button: the signal a desktop sends (from the name's owner)."""
-        self.connection.send(
-            new_signal(
-                DBusAddress(OBJECT_PATH, interface=INTERFACE),
-                "ActionInvoked",
-                "us",
-                (notification_id, action_key),
-            )
-        )
-
-    def stop(self):
-        self.connection.sock.shutdown(socket.SHUT_RDWR)
-        self.thread.join(timeout=10)
-        assert not self.thread.is_alive()
-        self.connection.close()
-
-
 @pytest.fixture
 def daemon(bus_address):
-    server = StandInDaemon(bus_address)
+    server = StandInDaemon(bus_address, first_id=7)
     yield server
     server.stop()
 
