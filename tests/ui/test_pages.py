@@ -111,6 +111,60 @@ def test_a_short_routines_list_is_as_tall_as_its_rows_and_the_instructions_get_t
     assert listed.height() >= 3 * listed.sizeHintForRow(0)
 
 
+def test_in_the_smallest_window_the_page_fits_and_nothing_is_drawn_over_anything(make_ui):
+    """The window may be 720x480; the page needed 567 px of height with fixed gauge sizes, and
+    the countdown was drawn over the pacer."""
+    ui = make_ui("smallest", size=(720, 480))
+    assert ui.window.size().toTuple() == (720, 480)
+    ui.start("seven-stretches-for-back-pain")
+    QApplication.processEvents()
+    page = ui.session
+    assert page.layout().minimumSize().height() <= ui.window.centralWidget().height()
+    stage = [page.figure, page.pacer, page.countdown]
+    for index, widget in enumerate(stage):
+        assert widget.isVisible() and widget.height() >= widget.minimumHeight()
+        for other in stage[index + 1 :]:
+            assert not widget.geometry().intersects(other.geometry()), (widget, other)
+
+
+def test_a_one_line_label_too_long_for_its_room_is_shortened_whole_when_room_returns(make_ui):
+    """ "Up next" in the smallest window: its second line was cut in half."""
+    ui = make_ui("smallest", size=(720, 480))
+    ui.start("lunge-flow-for-hamstrings")
+    QApplication.processEvents()
+    label = ui.session.up_next
+    long = "Up next: Supported Lunge with Side Stretch · right (eight breaths)"
+    label.setText(long)
+    QApplication.processEvents()
+    assert label.full_text() == long and label.toolTip() == long
+    assert label.text().endswith("…") and long.startswith(label.text()[:-1])
+    assert label.fits()
+    ui.window.resize(1280, 800)
+    QApplication.processEvents()
+    assert label.text() == long and label.toolTip() == "" and label.fits()
+    label.setText("Up next: the end")
+    assert label.text() == "Up next: the end" and label.toolTip() == ""
+
+
+def test_a_long_notice_is_shown_whole_on_as_many_lines_as_it_takes(ui):
+    """A skipped routine file's notice names its path, line and field: at one line it was cut."""
+    bar = ui.window.notices
+    long = (
+        "Skipped /home/someone/.local/share/stretch-desktop/routines/evening-unwind.toml:12:"
+        " steps[3].breaths: must be a whole number from 1 to 60, not 'ten'"
+    )
+    bar.add([long])
+    QApplication.processEvents()
+    assert bar.text() == long and bar.label.text() == long
+    assert bar.label.fits()
+    assert bar.label.font().pixelSize() == round(ui.window.height() // 42 * 0.95)  # not shrunk
+    assert bar.label.wrapped_lines() >= 2
+    bar.add(["Settings repaired: the voice speed was out of range."])
+    QApplication.processEvents()
+    assert bar.text() == long + "\nSettings repaired: the voice speed was out of range."
+    assert bar.label.fits()
+
+
 # --- 3. Nothing moves when a caption shortens or Pause becomes Resume -----------------------------
 
 

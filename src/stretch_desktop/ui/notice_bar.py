@@ -8,6 +8,7 @@ bar sits above the page stack rather than on the choose page, because a session 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
 from stretch_desktop.ui.pages.common import MARGIN
@@ -27,6 +28,7 @@ class NoticeBar(QWidget):
             " border-bottom: 1px solid palette(mid); }"
         )
         self.label = FitLabel(lines=1, minimum_px=11)
+        self._lines = 1
         self.label.setAccessibleName("Notices")
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.dismiss_button = QPushButton("Dismiss")
@@ -39,10 +41,10 @@ class NoticeBar(QWidget):
         self.hide()
 
     def text(self) -> str:
-        return self.label.text()
+        return self.label.full_text()
 
     def add(self, lines: list[str]) -> None:
-        text = "\n".join(filter(None, [self.label.text(), *lines]))
+        text = "\n".join(filter(None, [self.label.full_text(), *lines]))
         self.label.setText(text)
         self.setVisible(bool(text))
         self._fit()
@@ -55,5 +57,14 @@ class NoticeBar(QWidget):
         self.label.set_preferred_px(pixels)
         self._fit()
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
     def _fit(self) -> None:
-        self.label.set_lines(min(self.label.text().count("\n") + 1, MAX_LINES))
+        """As many lines as the notices take when wrapped at this width, up to ``MAX_LINES``:
+        a long one (a routine file's path, line and field) is shown whole, not cut off."""
+        lines = min(self.label.wrapped_lines(), MAX_LINES)
+        if lines != self._lines:
+            self._lines = lines
+            self.label.set_lines(lines)

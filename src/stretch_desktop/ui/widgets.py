@@ -337,6 +337,8 @@ class FitLabel(QLabel):
         self.setSizePolicy(QSizePolicy.Policy.Preferred, vertical)
         self.setMinimumHeight(1)
         self._height = 1
+        self._full = ""
+        self._shortened = False
 
     def hasHeightForWidth(self) -> bool:
         """The layout gives the height; asking the text how tall it wants to be would let a
@@ -370,9 +372,30 @@ class FitLabel(QLabel):
         return QSize(super().minimumSizeHint().width(), self._height)
 
     def setText(self, text: str) -> None:
-        if text != self.text():
+        if text != self._full:
+            self._full = text
+            if self._shortened:
+                self.setToolTip("")
+                self._shortened = False
             super().setText(text)
             self._fit()
+
+    def full_text(self) -> str:
+        """The text as given, even while a one-line label shows it shortened (``_fit``)."""
+        return self._full
+
+    def wrapped_lines(self) -> int:
+        """How many lines the whole text takes at the preferred size in the current width (a
+        notice bar grows to show a long notice whole)."""
+        width = self.contentsRect().width()
+        if not self._full or width <= 0:
+            return 1
+        font = QFont(self.font())
+        font.setPixelSize(self._preferred_px)
+        metrics = QFontMetricsF(font)
+        flags = int(Qt.TextFlag.TextWordWrap)
+        needed = metrics.boundingRect(QRectF(0, 0, width, 1e6), flags, self._full).height()
+        return max(1, round(needed / metrics.lineSpacing()))
 
     def fits(self) -> bool:
         """Whether the whole text shows at the current size (what the tests check)."""
@@ -390,26 +413,44 @@ class FitLabel(QLabel):
         self._fit()
 
     def _fit(self) -> None:
-        """The largest pixel size from preferred down to the minimum at which the text fits."""
-        if self._fitting or not self.text() or self.contentsRect().height() <= 1:
+        """The largest pixel size from preferred down to the minimum at which the text fits; a
+        one-line label whose text does not fit even at the minimum shows it shortened with "…"
+        (its whole text in the tooltip) rather than a second line cut in half."""
+        if self._fitting or not self._full or self.contentsRect().height() <= 1:
             return
         self._fitting = True
         try:
-            font = QFont(self.font())
-            low, high = self._minimum_px, self._preferred_px
-            font.setPixelSize(high)
-            QLabel.setFont(self, font)
-            if self.fits():
-                return
-            while low < high:  # the largest size that fits, by halving
-                middle = (low + high + 1) // 2
-                font.setPixelSize(middle)
-                QLabel.setFont(self, font)
-                if self.fits():
-                    low = middle
-                else:
-                    high = middle - 1
-            font.setPixelSize(low)
-            QLabel.setFont(self, font)
+            if self._shortened:  # measured whole, at every size
+                QLabel.setText(self, self._full)
+                self.setToolTip("")
+                self._shortened = False
+            self._fit_font()
+            if self._lines == 1 and not self.fits():
+                metrics = QFontMetricsF(self.font())
+                width = self.contentsRect().width()
+                QLabel.setText(
+                    self, metrics.elidedText(self._full, Qt.TextElideMode.ElideRight, width)
+                )
+                self.setToolTip(self._full)
+                self._shortened = True
         finally:
             self._fitting = False
+
+    def _fit_font(self) -> None:
+        """The largest pixel size from preferred down to the minimum at which the text fits."""
+        font = QFont(self.font())
+        low, high = self._minimum_px, self._preferred_px
+        font.setPixelSize(high)
+        QLabel.setFont(self, font)
+        if self.fits():
+            return
+        while low < high:  # the largest size that fits, by halving
+            middle = (low + high + 1) // 2
+            font.setPixelSize(middle)
+            QLabel.setFont(self, font)
+            if self.fits():
+                low = middle
+            else:
+                high = middle - 1
+        font.setPixelSize(low)
+        QLabel.setFont(self, font)

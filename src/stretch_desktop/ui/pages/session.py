@@ -219,14 +219,15 @@ class SessionPage(QWidget):
         """Six answers as big as the figure's place allows, numbered as the keys that press
         them, so they read from the mat; Skip small, since waiting does the same.
 
-        The panel takes the figure's place and never widens it: it is left out of the stage's
-        width (``Ignored``), sets its answers two to a row, and shrinks their font when even
-        that is too wide (``_fit_answers``). Three to a row needed 745 px at 1100×720, and the
-        first question pushed the pose list and instructions narrower for the rest of the run.
+        The panel takes the figure's place and never changes it: it is left out of the stage's
+        size (``Ignored``), sets its answers two to a row (three in a wide, low window), and
+        shrinks their font when even that does not fit (``_fit_answers``). Three to a row
+        needed 745 px at 1100×720, and the first question pushed the pose list and
+        instructions narrower for the rest of the run.
         """
         panel = _ResizeWatched(self._fit_answers)
         panel.setAccessibleName("Where did your hands reach?")
-        panel.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        panel.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         column = QVBoxLayout(panel)
         column.setContentsMargins(0, 0, 0, 0)
         self.question_title = FitLabel(lines=1)
@@ -314,6 +315,13 @@ class SessionPage(QWidget):
         return controls
 
     def scale_fonts(self, base: int) -> None:
+        # The big gauges' least sizes go with the text in a small window (base 12 at 720x480),
+        # up to what they were made for: with fixed ones, the page needed 567 px of height in a
+        # window that may be 480 tall, and the countdown was drawn over the pacer.
+        pacer = min(160, 9 * base)
+        self.pacer.setMinimumSize(pacer, pacer)
+        self.countdown.setMinimumHeight(min(80, round(4.5 * base)))
+        self.pose_name.setMinimumHeight(min(40, round(2.2 * base)))
         for label, scale, bold in (
             (self.pose_meta, 1.25, False),
             (self.details, 1.0, False),
