@@ -144,3 +144,23 @@ def test_long_beat_words_shrink_to_fit_inside_the_pacer(pacer, qtbot):
     title_row = round(SIDE / 2 - SIDE * 0.07)
     text = [x for x in range(SIDE) if sum(rgb(image.pixelColor(x, title_row))) < 200]
     assert text and max(text) - min(text) > SIDE / 2
+
+
+def test_beat_words_too_long_for_the_smallest_pacer_wrap_onto_two_lines(pacer, qtbot):
+    """In the smallest window (a pacer 108 px wide) "Round down, hands on the box" ran off both
+    sides even at the smallest size; it wraps instead, clear of the count below."""
+    side = 108
+    pacer.setMinimumSize(side, side)  # as the session page sets it in a 720x480 window
+    pacer.resize(side, side)
+    assert pacer.width() == side
+    pacer.set_view(PacerView(0.5, "Round down, hands on the box", "2 of 3", "beat"))
+    image = pacer.grab().toImage()
+    edges = [(x, y) for x in (0, 1, side - 2, side - 1) for y in range(side)]
+    assert not [(x, y) for x, y in edges if sum(rgb(image.pixelColor(x, y))) < 200]  # no text
+    inked = [  # rows with dark text across the middle third of the circle
+        y
+        for y in range(side)
+        if any(sum(rgb(image.pixelColor(x, y))) < 200 for x in range(side // 3, 2 * side // 3))
+    ]
+    bands = [y for y in inked if y - 1 not in inked]  # where each line of text starts
+    assert len(bands) >= 3  # two lines of words and the count

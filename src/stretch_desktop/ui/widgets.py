@@ -16,6 +16,7 @@ from PySide6.QtGui import (
     QPixmap,
     QResizeEvent,
     QStaticText,
+    QTextOption,
     QTransform,
 )
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
@@ -138,7 +139,7 @@ class PacerWidget(QWidget):
         self._reduced_motion = False
         self._font_side = -1
         self._font_cache: tuple[QFont, QFont] = (QFont(), QFont())
-        self._texts: dict[tuple[str, int, bool], QStaticText] = {}
+        self._texts: dict[tuple[str, int, bool, int], QStaticText] = {}
         self._colours: tuple[tuple[str, int], tuple[QColor, QColor, QColor, QColor]] | None = None
         self._backdrop_pixmap: QPixmap | None = None
         self._backdrop_key: tuple[int, int, int, int, float] | None = None
@@ -212,22 +213,31 @@ class PacerWidget(QWidget):
         a flow's beat words ("Round down, hands on the box") must never run off both sides."""
         static = self._static(text, font)
         width = static.size().width()
-        if width <= room or font.pixelSize() <= _SMALLEST_PX:
+        if width <= room:
             return static, font
         smaller = QFont(font)
         smaller.setPixelSize(max(_SMALLEST_PX, int(font.pixelSize() * room / width)))
-        return self._static(text, smaller), smaller
+        static = self._static(text, smaller)
+        if static.size().width() > room:  # too wide even at the smallest size: two lines
+            static = self._static(text, smaller, math.floor(room))
+        return static, smaller
 
-    def _static(self, text: str, font: QFont) -> QStaticText:
+    def _static(self, text: str, font: QFont, wrap_at: int = -1) -> QStaticText:
         """Laid out once per text: the words change a few times a breath, the frame 60 times a
-        second (measured: text layout was a tenth of a running session's CPU)."""
-        key = (text, font.pixelSize(), font.bold())
+        second (measured: text layout was a tenth of a running session's CPU). ``wrap_at``: a
+        width to wrap the words at (centred lines), or -1 for one line."""
+        key = (text, font.pixelSize(), font.bold(), wrap_at)
         static = self._texts.get(key)
         if static is None:
             if len(self._texts) > 64:
                 self._texts.clear()
             static = QStaticText(text)
             static.setTextFormat(Qt.TextFormat.PlainText)
+            if wrap_at > 0:
+                static.setTextWidth(wrap_at)
+                option = QTextOption(Qt.AlignmentFlag.AlignHCenter)
+                option.setWrapMode(QTextOption.WrapMode.WordWrap)
+                static.setTextOption(option)
             static.prepare(QTransform(), font)
             self._texts[key] = static
         return static
