@@ -336,9 +336,9 @@ class SessionPage(QWidget):
         scale_fonts(base, [(self.pose_list, 1.1, False), *((b, 1.05, False) for b in buttons)])
         # Read from two metres: about the height of the pose's name on a laptop screen.
         self._answer_px = round(base * 2.2)
-        self._fit_answers()
         self.question_title.set_preferred_px(round(base * 2.2), True)
         self.question_hint.set_preferred_px(round(base * 1.1), False)
+        self._fit_answers()  # after the title and hint: the answers get what they leave
         high = round(base * 1.1 * 2.4)  # two lines of "Up next": the figure beside it reads
         self._next_icon = QSize(round(high * 1.5), high)
         self.next_figure.setFixedSize(self._next_icon)
@@ -351,11 +351,9 @@ class SessionPage(QWidget):
         """The answers as large as the figure's place allows, up to their preferred size: two
         to a row, or three where that lets them be larger (a wide, low window)."""
         panel, grid = self.question_panel, self._answers
-        spacing = panel_spacing = 6
-        if (layout := panel.layout()) is not None:
-            panel_spacing = layout.spacing()
-        if grid.spacing() >= 0:
-            spacing = grid.spacing()
+        column = panel.layout()
+        panel_spacing = column.spacing() if column is not None else 0
+        spacing = max(grid.horizontalSpacing(), grid.verticalSpacing(), 0)
         footer = max(self.question_hint.height(), self.skip_question_button.sizeHint().height())
         high = panel.height() - self.question_title.height() - footer - 2 * panel_spacing
         best_px, best_row = 0, self._answers_a_row
@@ -381,7 +379,7 @@ class SessionPage(QWidget):
     def _largest_answer_px(self, room: QSize) -> int:
         """The largest font size, up to the preferred one, at which the longest answer fits
         ``room`` (0 if none does)."""
-        widest = max(self.reach_buttons, key=lambda b: len(b.text()))
+        widest = max(self.reach_buttons, key=lambda b: b.fontMetrics().horizontalAdvance(b.text()))
         font = QFont(widest.font())
         font.setBold(True)
 
