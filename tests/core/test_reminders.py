@@ -2,6 +2,7 @@
 too, walking a fake clock through daylight-saving changes, zone changes and sleeps, with real
 time zones (the system's tz database) and no sleeps."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -421,6 +422,35 @@ def test_one_missed_while_the_app_was_off_is_shown_once_at_its_next_start():
     assert ReminderSchedule([daily("07:30")], clock, morning.state()).check() == []
     # Without a state (a first run), what passed before the start is not shown.
     assert ReminderSchedule([daily("07:30")], clock).check() == []
+
+
+def test_a_reminder_added_or_changed_while_the_app_was_off_begins_with_the_next_run():
+    """Added at 07:45 on the command line for 07:30, the app not running: not a reminder missed
+    at 07:30. One unchanged since the last run still is."""
+    clock = FakeWallClock(datetime(2026, 12, 1, 22, 0, tzinfo=BERLIN))
+    evening = ReminderSchedule([daily("07:30"), daily("07:40", "r2")], clock)
+    evening.check()
+    saved = evening.state()
+    assert saved.known == {("r1", "07:30", DAYS), ("r2", "07:40", DAYS)}
+    clock.set(datetime(2026, 12, 2, 7, 50, tzinfo=BERLIN))
+    moved, added = daily("07:45"), daily("07:48", "r3")  # r1 moved to 07:45; r3 new
+    assert ReminderSchedule([moved, added], clock, saved).check() == []
+    (due,) = ReminderSchedule([moved, added, daily("07:40", "r2")], clock, saved).check()
+    assert (due.reminder.id, due.at) == ("r2", datetime(2026, 12, 2, 7, 40, tzinfo=BERLIN))
+    # A change of days counts too: r2 was on weekends only; now it is every day.
+    clock.set(datetime(2026, 12, 1, 22, 0, tzinfo=BERLIN))
+    weekends = ReminderSchedule([daily("07:40", "r2", ("sat", "sun"))], clock).state()
+    clock.set(datetime(2026, 12, 2, 7, 50, tzinfo=BERLIN))
+    assert ReminderSchedule([daily("07:40", "r2")], clock, weekends).check() == []
+    assert len(ReminderSchedule([daily("07:40", "r2")], clock, saved).check()) == 1
+    # A state saved before reminders were recorded knows them all, as it did.
+    (due,) = ReminderSchedule([moved], clock, replace(saved, known=None)).check()
+    assert due.at == datetime(2026, 12, 2, 7, 45, tzinfo=BERLIN)
+    # And after the next run saves its state, the new reminders fall due as any other.
+    morning = ReminderSchedule([moved, added], clock, saved)
+    clock.set(datetime(2026, 12, 3, 7, 44, tzinfo=BERLIN))
+    shown = walk(morning, clock, datetime(2026, 12, 3, 7, 50, tzinfo=BERLIN))
+    assert [due.reminder.id for _, due in shown] == ["r1", "r3"]
 
 
 def test_one_missed_longer_ago_than_the_grace_is_not_shown_at_start():

@@ -3,6 +3,7 @@ with one line saying so, a folder that cannot be written said in one line."""
 
 import json
 import os
+from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -176,15 +177,23 @@ def test_the_schedules_state_is_kept_beside_the_reminders_and_read_back(tmp_path
         datetime(2026, 12, 1, 7, 31, tzinfo=ZoneInfo("Europe/Berlin")),
         frozenset({("r1", "07:30", date(2026, 12, 1))}),
         frozenset({("r2", date(2026, 12, 1))}),
+        frozenset({("r1", "07:30", ("mon", "fri")), ("r2", "12:00", ())}),
     )
     save_state(path, state)
     assert load_state(path) == state
+    # A state saved before the reminders were recorded: read as knowing them all.
+    older = json.loads(path.read_text())
+    del older["known"]
+    path.write_text(json.dumps(older))
+    assert load_state(path) == replace(state, known=None)
 
 
 @pytest.mark.parametrize(
     "content",
     [b"{", b"[]", b'{"last_look": "yesterday"}', b'{"last_look": "2026-12-01T07:31:00"}',
      b'{"last_look": "2026-12-01T07:31:00+01:00", "shown": [["r1", "25:00", "2026-12-01"]]}',
+     b'{"last_look": "2026-12-01T07:31:00+01:00", "known": [["r1", "07:30", ["someday"]]]}',
+     b'{"last_look": "2026-12-01T07:31:00+01:00", "known": [["r1", "07:30", "mon"]]}',
      b"\xff" * 10],
 )  # fmt: skip
 def test_a_damaged_state_is_no_state(tmp_path, content):

@@ -310,6 +310,27 @@ def test_one_missed_while_the_machine_was_off_is_shown_as_the_app_starts(
     assert again.sent == []
 
 
+def test_one_added_on_the_command_line_while_the_app_was_off_is_not_shown_as_missed(
+    ui, wall, reminders
+):
+    """At 07:45, with the app not running, the command line adds a reminder for 07:42: the app
+    started at 07:50 does not show it as one missed. The one that was there at 07:40 is."""
+    before = reminders(FakeNotifications(), saved=[Reminder("r9", "07:40", DAYS, "toe-touch")])
+    before.check()
+    before.stop()  # the app quits at 07:29
+    wall.set(TUESDAY_0729 + timedelta(minutes=16))
+    subprocess.run(
+        [sys.executable, "-m", "stretch_desktop", "reminders", "add", "07:42", "--routine", LUNGE],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    wall.set(TUESDAY_0729 + timedelta(minutes=21))
+    bus = FakeNotifications()
+    (saved, problem) = load_reminders(reminders_path())
+    assert problem is None and {r.time for r in saved} == {"07:40", "07:42"}
+    reminders(bus, saved=saved)  # started at login with the file as the command left it
+    assert [n.title for n in bus.sent] == [expected_title(ui, "toe-touch")]
+
+
 def test_without_a_system_bus_the_tick_is_all_there_is(tmp_path):
     watcher = WakeWatcher(f"unix:path={tmp_path}/no-system-bus")
     assert not watcher.listening

@@ -20,8 +20,10 @@ The schedule starts at its construction, or at the last look of the schedule bef
 given its :class:`ScheduleState` (saved by the window beside the reminders): a reminder that
 fell due while the app was not running (the machine was off at 07:30 and is switched on at 07:50)
 is then shown once, like one missed in a sleep, and restarting the app never repeats one already
-shown, skipped or snoozed past. Without a saved state, what fell due before the schedule began
-is not shown.
+shown, skipped or snoozed past. A reminder added or changed since that last look (on the
+command line while the app was not running) begins with the schedule: 07:30 added at 07:45 is
+not one missed at 07:30. Without a saved state, what fell due before the schedule began is not
+shown.
 """
 
 from __future__ import annotations
@@ -170,6 +172,14 @@ def local_instant(wall: datetime, zone: tzinfo) -> datetime:
     return datetime.fromtimestamp(high, zone)
 
 
+Known = tuple[str, str, tuple[str, ...]]
+"""A reminder as a schedule knew it: (id, time, days)."""
+
+
+def _known(reminder: Reminder) -> Known:
+    return (reminder.id, reminder.time, reminder.days)
+
+
 @dataclass(frozen=True)
 class ScheduleState:
     """What a schedule has seen, to carry over to the next run of the app."""
@@ -180,6 +190,10 @@ class ScheduleState:
     """(reminder id, time, local date) shown or passed over: never again."""
     skipped: frozenset[tuple[str, date]] = frozenset()
     """(reminder id, local date) the person skipped for the day."""
+    known: frozenset[Known] | None = None
+    """Each reminder as it stood at the last look: one added or changed since (on the command
+    line, while the app was not running) begins when the next schedule does. None: not
+    recorded (a state from before this was kept), and every reminder counts as known."""
 
 
 def _wall(day: date, time: str) -> datetime:
@@ -208,12 +222,26 @@ class ReminderSchedule:
         """(reminder id, time, local date) already shown or dropped: never again."""
         self._skipped: set[tuple[str, date]] = set(state.skipped if state else ())
         self._snoozed: dict[str, datetime] = {}
+        self._began = now.astimezone(UTC)
+        known = state.known if state is not None else None
+        self._new: frozenset[str] = frozenset(
+            reminder.id
+            for reminder in reminders
+            if known is not None and _known(reminder) not in known
+        )
+        """Reminders added or changed since the last look: nothing before ``_began`` is theirs
+        (07:30 added at 07:45 by the command line is not a reminder missed at 07:30)."""
         self.set_reminders(reminders)
 
     def state(self) -> ScheduleState:
         """What to save for the next run of the app (a snooze is not carried over: the app
         that offered it is gone, and the reminder's next time comes as usual)."""
-        return ScheduleState(self._last, frozenset(self._shown), frozenset(self._skipped))
+        return ScheduleState(
+            self._last,
+            frozenset(self._shown),
+            frozenset(self._skipped),
+            frozenset(_known(reminder) for reminder in self._reminders),
+        )
 
     @property
     def reminders(self) -> tuple[Reminder, ...]:
@@ -250,6 +278,8 @@ class ReminderSchedule:
                     continue
                 if at <= self._last and local <= self._last_wall:
                     continue  # passed before the last look (or before the schedule began)
+                if reminder.id in self._new and at <= self._began:
+                    continue  # passed before this reminder (or its time or days) existed
                 self._shown.add(key)
                 if (reminder.id, day) in self._skipped or now - at > MISSED_GRACE:
                     continue

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from stretch_desktop.core.reminders import (
+    DAYS,
     Reminder,
     ReminderError,
     ScheduleState,
@@ -177,9 +178,23 @@ def load_state(path: Path) -> ScheduleState | None:
         skipped = frozenset(
             (str(rid), date.fromisoformat(str(day))) for rid, day in document.get("skipped", [])
         )
+        known = None
+        if "known" in document:  # absent from a state saved before it was kept
+            known = frozenset(
+                (str(rid), parse_time(str(time)), _saved_days(days))
+                for rid, time, days in document["known"]
+            )
     except (OSError, ValueError, TypeError, KeyError, ReminderError):
         return None
-    return ScheduleState(last_look, shown, skipped)
+    return ScheduleState(last_look, shown, skipped, known)
+
+
+def _saved_days(days: object) -> tuple[str, ...]:
+    """A known reminder's days as saved, in ``DAYS`` order (none is a reminder that never falls
+    due). TypeError for anything but a list of day names."""
+    if not isinstance(days, list) or not all(day in DAYS for day in days):
+        raise TypeError("days")
+    return tuple(day for day in DAYS if day in days)
 
 
 def save_state(path: Path, state: ScheduleState) -> None:
@@ -190,6 +205,8 @@ def save_state(path: Path, state: ScheduleState) -> None:
         "shown": sorted([rid, time, day.isoformat()] for rid, time, day in state.shown),
         "skipped": sorted([rid, day.isoformat()] for rid, day in state.skipped),
     }
+    if state.known is not None:
+        document["known"] = sorted([rid, time, list(days)] for rid, time, days in state.known)
     _write_atomically(path, json.dumps(document, indent=1) + "\n")
 
 
