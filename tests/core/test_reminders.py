@@ -443,6 +443,13 @@ def test_a_reminder_added_or_changed_while_the_app_was_off_begins_with_the_next_
     clock.set(datetime(2026, 12, 2, 7, 50, tzinfo=BERLIN))
     assert ReminderSchedule([daily("07:40", "r2")], clock, weekends).check() == []
     assert len(ReminderSchedule([daily("07:40", "r2")], clock, saved).check()) == 1
+    # When the file's time is known, a reminder changed before its time fell due while the app
+    # was off: moved to 07:45 at 07:43, it is one missed; moved at 07:46, it is not.
+    at = datetime(2026, 12, 2, 7, 43, tzinfo=BERLIN)
+    (due,) = ReminderSchedule([moved], clock, saved, edited=at).check()
+    assert due.at == datetime(2026, 12, 2, 7, 45, tzinfo=BERLIN)
+    at = datetime(2026, 12, 2, 7, 46, tzinfo=BERLIN)
+    assert ReminderSchedule([moved], clock, saved, edited=at).check() == []
     # A state saved before reminders were recorded knows them all, as it did.
     (due,) = ReminderSchedule([moved], clock, replace(saved, known=None)).check()
     assert due.at == datetime(2026, 12, 2, 7, 45, tzinfo=BERLIN)

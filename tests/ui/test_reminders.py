@@ -9,6 +9,7 @@ never on time.
 """
 
 import json
+import os
 import shlex
 import shutil
 import subprocess
@@ -74,11 +75,13 @@ def wall():
 @pytest.fixture
 def reminders(ui, wall):
     """``reminders(notifications, tray=None, saved=[MORNING])``: the service on the harness's
-    window, reading the real reminders file (the one the command line reads)."""
+    window, reading the real reminders file (the one the command line reads), written with
+    ``saved`` first unless that is None."""
     made = []
 
     def make(notifications, tray=None, saved=(MORNING,), wake=None):
-        save_reminders(reminders_path(), list(saved))
+        if saved is not None:  # None: the file as it is
+            save_reminders(reminders_path(), list(saved))
         service = ReminderService(
             ui.window,
             ui.controller,
@@ -323,11 +326,13 @@ def test_one_added_on_the_command_line_while_the_app_was_off_is_not_shown_as_mis
         [sys.executable, "-m", "stretch_desktop", "reminders", "add", "07:42", "--routine", LUNGE],
         check=True, capture_output=True,
     )  # fmt: skip
+    edited = (TUESDAY_0729 + timedelta(minutes=16)).timestamp()
+    os.utime(reminders_path(), (edited, edited))  # the command ran at 07:45 on the wall clock
     wall.set(TUESDAY_0729 + timedelta(minutes=21))
     bus = FakeNotifications()
     (saved, problem) = load_reminders(reminders_path())
     assert problem is None and {r.time for r in saved} == {"07:40", "07:42"}
-    reminders(bus, saved=saved)  # started at login with the file as the command left it
+    reminders(bus, saved=None)  # started at login with the file as the command left it
     assert [n.title for n in bus.sent] == [expected_title(ui, "toe-touch")]
 
 

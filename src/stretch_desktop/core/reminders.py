@@ -209,7 +209,10 @@ class ReminderSchedule:
         reminders: Sequence[Reminder],
         clock: WallClock,
         state: ScheduleState | None = None,
+        edited: datetime | None = None,
     ) -> None:
+        """``edited``: when the reminders were last changed (the file's time), if known. A
+        reminder added or changed since ``state``'s last look begins then; without it, now."""
         self._clock = clock
         self._reminders: tuple[Reminder, ...] = ()
         now = clock.now()
@@ -223,14 +226,17 @@ class ReminderSchedule:
         self._skipped: set[tuple[str, date]] = set(state.skipped if state else ())
         self._snoozed: dict[str, datetime] = {}
         self._began = now.astimezone(UTC)
+        if edited is not None:  # between the last look and now
+            self._began = min(self._began, max(edited.astimezone(UTC), self._last))
         known = state.known if state is not None else None
         self._new: frozenset[str] = frozenset(
             reminder.id
             for reminder in reminders
             if known is not None and _known(reminder) not in known
         )
-        """Reminders added or changed since the last look: nothing before ``_began`` is theirs
-        (07:30 added at 07:45 by the command line is not a reminder missed at 07:30)."""
+        """Reminders added or changed since the last look: nothing before ``_began`` (when they
+        were edited) is theirs: 07:30 added at 07:45 by the command line is not a reminder
+        missed at 07:30, while one moved to 07:30 at 07:20 is."""
         self.set_reminders(reminders)
 
     def state(self) -> ScheduleState:

@@ -27,6 +27,7 @@ import logging
 import os
 from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -210,7 +211,9 @@ class ReminderService(QObject):
         if notice:
             window.add_notices([notice])
         self._state_path = state_path(path)
-        self.schedule = ReminderSchedule(reminders, clock, load_state(self._state_path))
+        stamp = self._file_stamp
+        edited = None if stamp is None else datetime.fromtimestamp(stamp[0] / 1e9, UTC)
+        self.schedule = ReminderSchedule(reminders, clock, load_state(self._state_path), edited)
         self._saved_state = self.schedule.state()
         self._shown: OrderedDict[int, tuple[Due, str]] = OrderedDict()
         self._tray_due: tuple[Due, str] | None = None
