@@ -111,10 +111,13 @@ class Pyttsx3Synthesiser:
         self.name = f"pyttsx3 ({driver.rsplit('.', 1)[-1]})"
         _quiet_driver(driver)
         self._settle = _espeak_settle(driver)
-        self._settle()
-        # pyttsx3 holds every command until its first loop; an empty loop now makes the settings
-        # below reach espeak as they are set, so ``_settle`` can wait for them before a render.
-        self._engine.runAndWait()
+        if driver.endswith(".espeak"):
+            self._settle()
+            # pyttsx3 holds every command until its first loop; an empty loop now makes the
+            # settings below reach espeak as they are set, so ``_settle`` can wait for them.
+            # Other drivers are left as they were (on macOS a first loop changes when a save
+            # starts).
+            self._engine.runAndWait()
         self._settings: VoiceSettings | None = None
         self.fallback = fallback
         self.configure(settings)
@@ -122,6 +125,7 @@ class Pyttsx3Synthesiser:
     def configure(self, settings: VoiceSettings) -> None:
         if settings == self._settings:
             return
+        self._settle()  # a new voice is taken at once: never under the end of the last render
         if settings.voice:
             self._engine.setProperty("voice", settings.voice)
         self._engine.setProperty("rate", settings.rate)
