@@ -258,3 +258,22 @@ def assert_near(before, after, size):
         assert abs(point.y() - point_after.y()) <= slack, (point, point_after)
         assert abs(extent.width() - extent_after.width()) <= slack, (extent, extent_after)
         assert abs(extent.height() - extent_after.height()) <= slack, (extent, extent_after)
+
+
+def test_the_answers_size_depends_on_the_window_alone(lunge):
+    """A review found the answers measured at whatever size they had last: after a passing
+    squeeze (as in a resize drag), the next fit chose 38 px where a fresh one chose 37, too big
+    for "6  Palms flat" in its column."""
+    ui = lunge
+    asked(ui, Assess.BEFORE)
+    page = ui.session
+    for size in [(1000, 1000), (1100, 720), (1280, 800)]:
+        ui.window.resize(*size)
+        QApplication.processEvents()
+        fresh = [b.font().pixelSize() for b in page.reach_buttons]
+        page.question_panel.resize(394, 53)  # squeezed for a moment: the answers shrink
+        assert page.reach_buttons[0].font().pixelSize() < fresh[0]
+        QApplication.processEvents()  # and laid out again at the window's size
+        assert [b.font().pixelSize() for b in page.reach_buttons] == fresh, size
+        for button in page.reach_buttons:
+            assert button.sizeHint().width() <= button.width(), (button.text(), size)

@@ -234,6 +234,8 @@ class SessionPage(QWidget):
         self.question_title.setObjectName("question")
         self.question_title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         column.addWidget(self.question_title)
+        self._answer_probe = QPushButton(panel)  # measured, never shown (_largest_answer_px)
+        self._answer_probe.hide()
         grid = self._answers = QGridLayout()
         self.reach_buttons: list[QPushButton] = []
         for index, value in enumerate(REACH):
@@ -332,7 +334,11 @@ class SessionPage(QWidget):
             (self.voice_label, 0.95, False),
         ):
             label.set_preferred_px(round(base * scale), bold)
-        buttons = [b for b in self.findChildren(QPushButton) if b not in self.reach_buttons]
+        buttons = [
+            b
+            for b in self.findChildren(QPushButton)
+            if b not in (*self.reach_buttons, self._answer_probe)
+        ]
         scale_fonts(base, [(self.pose_list, 1.1, False), *((b, 1.05, False) for b in buttons)])
         # Read from two metres: about the height of the pose's name on a laptop screen.
         self._answer_px = round(base * 2.2)
@@ -377,17 +383,23 @@ class SessionPage(QWidget):
             answer.setFont(font)
 
     def _largest_answer_px(self, room: QSize) -> int:
-        """The largest font size, up to the preferred one, at which the longest answer fits
-        ``room`` (0 if none does)."""
-        widest = max(self.reach_buttons, key=lambda b: b.fontMetrics().horizontalAdvance(b.text()))
-        font = QFont(widest.font())
+        """The largest font size, up to the preferred one, at which every answer fits ``room``
+        (0 if none does). Measured on a button never shown, so the answers on screen keep
+        their size until the one chosen is set, and a choice never depends on the last one."""
+        probe = self._answer_probe
+        font = QFont(self.reach_buttons[0].font())
         font.setBold(True)
+        texts = [answer.text() for answer in self.reach_buttons]
 
         def fits(pixels: int) -> bool:
             font.setPixelSize(pixels)
-            widest.setFont(font)
-            hint = widest.sizeHint()
-            return hint.width() <= room.width() and hint.height() <= room.height()
+            probe.setFont(font)
+            for text in texts:
+                probe.setText(text)
+                hint = probe.sizeHint()
+                if hint.width() > room.width() or hint.height() > room.height():
+                    return False
+            return True
 
         low, high = 0, self._answer_px
         while low < high:  # by halving
