@@ -2,7 +2,7 @@
 translucent circle over the window would give, on every part of the picture."""
 
 import pytest
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QFontMetricsF, QPalette
 
 from stretch_desktop.ui.presenter import PacerView
 from stretch_desktop.ui.widgets import PacerWidget, tone_colour
@@ -164,3 +164,27 @@ def test_beat_words_too_long_for_the_smallest_pacer_wrap_onto_two_lines(pacer, q
     ]
     bands = [y for y in inked if y - 1 not in inked]  # where each line of text starts
     assert len(bands) >= 3  # two lines of words and the count
+
+
+LONG_BEAT = "Roll up slowly, stacking each vertebra"
+
+
+@pytest.mark.parametrize("words", [LONG_BEAT, f"{LONG_BEAT} " * 3])
+def test_beat_words_never_take_more_than_two_lines_over_the_count(pacer, qtbot, words):
+    """A review: wrapped words in a user's routine took three lines, over "2 of 3"."""
+    side = 108
+    pacer.setMinimumSize(side, side)
+    pacer.resize(side, side)
+    pacer.set_view(PacerView(0.5, words, "2 of 3", "beat"))
+    image = pacer.grab().toImage()
+    inked = [
+        y
+        for y in range(side)
+        if any(sum(rgb(image.pixelColor(x, y))) < 200 for x in range(side // 4, 3 * side // 4))
+    ]
+    bands = [y for y in inked if y - 1 not in inked]
+    assert 2 <= len(bands) <= 3  # the words (one band, or a line each), apart from the count
+    title = pacer._fonts(side)[0]
+    static, font = pacer.fitted(words, title, side * 0.96)
+    assert static.size().width() <= side * 0.96
+    assert static.size().height() < 2.5 * QFontMetricsF(font).lineSpacing()  # two lines

@@ -140,6 +140,7 @@ class PacerWidget(QWidget):
         self._font_side = -1
         self._font_cache: tuple[QFont, QFont] = (QFont(), QFont())
         self._texts: dict[tuple[str, int, bool, int], QStaticText] = {}
+        self._fitted: dict[tuple[str, int, bool, int], tuple[QStaticText, QFont]] = {}
         self._colours: tuple[tuple[str, int], tuple[QColor, QColor, QColor, QColor]] | None = None
         self._backdrop_pixmap: QPixmap | None = None
         self._backdrop_key: tuple[int, int, int, int, float] | None = None
@@ -206,20 +207,41 @@ class PacerWidget(QWidget):
             self._font_cache = (title, detail)
             self._font_side = side
             self._texts.clear()
+            self._fitted.clear()
         return self._font_cache
 
     def fitted(self, text: str, font: QFont, room: float) -> tuple[QStaticText, QFont]:
         """``text`` laid out in ``font``, or in a smaller size if it would be wider than ``room``:
-        a flow's beat words ("Round down, hands on the box") must never run off both sides."""
+        a flow's beat words ("Round down, hands on the box") must never run off both sides.
+        Too wide even at the smallest size, they wrap onto two lines, shortened with "…" if
+        two are not enough (the title's place has room for two above the detail)."""
         static = self._static(text, font)
         width = static.size().width()
         if width <= room:
             return static, font
+        key = (text, font.pixelSize(), font.bold(), math.floor(room))
+        known = self._fitted.get(key)
+        if known is not None:  # worked out once per text and size, not on every frame
+            return known
         smaller = QFont(font)
         smaller.setPixelSize(max(_SMALLEST_PX, int(font.pixelSize() * room / width)))
         static = self._static(text, smaller)
-        if static.size().width() > room:  # too wide even at the smallest size: two lines
-            static = self._static(text, smaller, math.floor(room))
+        while static.size().width() > room and smaller.pixelSize() > _SMALLEST_PX:
+            smaller.setPixelSize(smaller.pixelSize() - 1)  # the estimate was a pixel too big
+            static = self._static(text, smaller)
+        if static.size().width() > room:
+            wrap_at = math.floor(room)
+            metrics = QFontMetricsF(smaller)
+            two_lines = 2.5 * metrics.lineSpacing()  # two lines and a rounding, not three
+            shown, allowed = text, 2 * room
+            static = self._static(shown, smaller, wrap_at)
+            while static.size().height() > two_lines and allowed > room:
+                allowed -= room / 8
+                shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, allowed)
+                static = self._static(shown, smaller, wrap_at)
+        if len(self._fitted) > 64:
+            self._fitted.clear()
+        self._fitted[key] = (static, smaller)
         return static, smaller
 
     def _static(self, text: str, font: QFont, wrap_at: int = -1) -> QStaticText:
