@@ -138,10 +138,12 @@ def test_a_one_line_label_too_long_for_its_room_is_shortened_whole_when_room_ret
     QApplication.processEvents()
     assert label.full_text() == long and label.toolTip() == long
     assert label.text().endswith("…") and long.startswith(label.text()[:-1])
-    assert label.fits()
+    assert label.fits() and label.shortened()
+    assert label.accessibleName() == long  # a screen reader reads it whole
     ui.window.resize(1280, 800)
     QApplication.processEvents()
     assert label.text() == long and label.toolTip() == "" and label.fits()
+    assert not label.shortened() and label.accessibleName() == ""
     label.setText("Up next: the end")
     assert label.text() == "Up next: the end" and label.toolTip() == ""
 

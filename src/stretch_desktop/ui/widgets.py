@@ -371,6 +371,7 @@ class FitLabel(QLabel):
         self._height = 1
         self._full = ""
         self._shortened = False
+        self._named = False
 
     def hasHeightForWidth(self) -> bool:
         """The layout gives the height; asking the text how tall it wants to be would let a
@@ -407,14 +408,18 @@ class FitLabel(QLabel):
         if text != self._full:
             self._full = text
             if self._shortened:
-                self.setToolTip("")
-                self._shortened = False
+                self._unshorten()
             super().setText(text)
             self._fit()
 
     def full_text(self) -> str:
         """The text as given, even while a one-line label shows it shortened (``_fit``)."""
         return self._full
+
+    def shortened(self) -> bool:
+        """Whether the label shows its text cut short with "…" (the whole is in its tooltip
+        and, unless it has a name of its own, in its accessible name)."""
+        return self._shortened
 
     def wrapped_lines(self) -> int:
         """How many lines the whole text takes at the preferred size in the current width (a
@@ -430,7 +435,8 @@ class FitLabel(QLabel):
         return max(1, round(needed / metrics.lineSpacing()))
 
     def fits(self) -> bool:
-        """Whether the whole text shows at the current size (what the tests check)."""
+        """Whether the text shown fits at the current size (what the tests check); a one-line
+        label may show its text shortened to fit (``shortened``)."""
         return self._needed_height() <= self.contentsRect().height()
 
     def _needed_height(self) -> int:
@@ -454,8 +460,7 @@ class FitLabel(QLabel):
         try:
             if self._shortened:  # measured whole, at every size
                 QLabel.setText(self, self._full)
-                self.setToolTip("")
-                self._shortened = False
+                self._unshorten()
             self._fit_font()
             if self._lines == 1 and not self.fits():
                 metrics = QFontMetricsF(self.font())
@@ -464,9 +469,19 @@ class FitLabel(QLabel):
                     self, metrics.elidedText(self._full, Qt.TextElideMode.ElideRight, width)
                 )
                 self.setToolTip(self._full)
+                if not self.accessibleName():  # a screen reader reads the whole text
+                    self.setAccessibleName(self._full)
+                    self._named = True
                 self._shortened = True
         finally:
             self._fitting = False
+
+    def _unshorten(self) -> None:
+        self.setToolTip("")
+        if self._named:
+            self.setAccessibleName("")
+            self._named = False
+        self._shortened = False
 
     def _fit_font(self) -> None:
         """The largest pixel size from preferred down to the minimum at which the text fits."""
