@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import (
@@ -26,6 +27,18 @@ from stretch_desktop.ui.presenter import PacerView
 WIDTH_SHARE = 0.9
 """The share of its width that big text may fill: a heading that ran edge to edge (x=22 to 1077
 of 1100) read as cut off; 5 % each side keeps it clear of the frame."""
+
+
+def largest_that_fits(low: int, high: int, fits: Callable[[int], bool]) -> int:
+    """The largest size from ``high`` down to ``low`` for which ``fits`` holds, found by halving
+    (``low`` if none does): the text fitting of labels and buttons, a handful of layouts each."""
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 class FitText(QWidget):
@@ -486,18 +499,11 @@ class FitLabel(QLabel):
     def _fit_font(self) -> None:
         """The largest pixel size from preferred down to the minimum at which the text fits."""
         font = QFont(self.font())
-        low, high = self._minimum_px, self._preferred_px
-        font.setPixelSize(high)
-        QLabel.setFont(self, font)
-        if self.fits():
-            return
-        while low < high:  # the largest size that fits, by halving
-            middle = (low + high + 1) // 2
-            font.setPixelSize(middle)
+
+        def fits(pixels: int) -> bool:
+            font.setPixelSize(pixels)
             QLabel.setFont(self, font)
-            if self.fits():
-                low = middle
-            else:
-                high = middle - 1
-        font.setPixelSize(low)
-        QLabel.setFont(self, font)
+            return self.fits()
+
+        if not fits(self._preferred_px):
+            fits(largest_that_fits(self._minimum_px, self._preferred_px - 1, fits))

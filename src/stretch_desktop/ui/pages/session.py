@@ -69,7 +69,7 @@ from stretch_desktop.ui.presenter import (
 )
 from stretch_desktop.ui.session_controller import SessionController
 from stretch_desktop.ui.settings import UiPreferences
-from stretch_desktop.ui.widgets import FitLabel, FitText, PacerWidget
+from stretch_desktop.ui.widgets import FitLabel, FitText, PacerWidget, largest_that_fits
 
 _PLAY_LABELS = {State.IDLE: "Start", State.RUNNING: "Pause", State.PAUSED: "Resume"}
 ANSWERS_A_ROWS: Final = (2, 3)
@@ -401,14 +401,7 @@ class SessionPage(QWidget):
                     return False
             return True
 
-        low, high = 0, self._answer_px
-        while low < high:  # by halving
-            middle = (low + high + 1) // 2
-            if fits(middle):
-                low = middle
-            else:
-                high = middle - 1
-        return low
+        return largest_that_fits(0, self._answer_px, fits)
 
     def _fit_pose_list(self) -> None:
         """A short routine's list is only as tall as its rows, and the room below goes to the
