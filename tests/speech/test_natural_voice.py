@@ -108,7 +108,7 @@ def test_files_cut_to_their_speech_have_a_key_of_their_own():
 
 
 def test_system_voice_files_from_before_espeak_was_settled_are_rendered_again():
-    """Before ``renderer._espeak_settle``, a system-voice file could hold the previous rate's
+    """Before ``Pyttsx3Synthesiser._settle``, a system-voice file could hold the previous rate's
     speech under its key; the natural voice never could, so its costly files keep their keys."""
     from stretch_desktop.digest import digest
 

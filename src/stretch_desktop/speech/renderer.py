@@ -110,8 +110,8 @@ class Pyttsx3Synthesiser:
         driver = type(self._engine.proxy._driver).__module__
         self.name = f"pyttsx3 ({driver.rsplit('.', 1)[-1]})"
         _quiet_driver(driver)
-        self._settle = _espeak_settle(driver)
-        if driver.endswith(".espeak"):
+        self._espeak = driver.endswith(".espeak")
+        if self._espeak:
             self._settle()
             # pyttsx3 holds every command until its first loop; an empty loop now makes the
             # settings below reach espeak as they are set, so ``_settle`` can wait for them.
@@ -146,6 +146,22 @@ class Pyttsx3Synthesiser:
                 return
             log.debug("speech: pyttsx3 wrote no sound for %r; asking again", text)
 
+    def _settle(self) -> None:
+        """Before a loop of pyttsx3's espeak driver: wait until espeak has applied the settings
+        it was given (other drivers need nothing).
+
+        espeak-ng (asynchronous in the mode pyttsx3 uses) queues a new rate or volume for its
+        own thread. Each ``runAndWait`` starts by calling the driver's ``stop``, which cancels
+        espeak if it is still busy: the settings still queued are dropped and the previous ones
+        restored, and the cancel can take the text with it. Measured before this wait: a rate
+        changed just before a render was ignored in a third of renders (and the file cached
+        under the new rate), a fresh voice process kept the default rate in one start in ten.
+        """
+        if self._espeak:
+            from pyttsx3.drivers import _espeak
+
+            _espeak.Synchronize()
+
     def voices(self) -> list[tuple[str, str]]:
         return [(str(v.id), str(v.name)) for v in self._engine.getProperty("voices")]
 
@@ -154,27 +170,6 @@ class Pyttsx3Synthesiser:
 
     def died(self) -> str | None:
         return None
-
-
-def _espeak_settle(driver: str) -> Callable[[], None]:
-    """What to call before a loop of pyttsx3's espeak driver: wait until espeak has applied the
-    settings it was given.
-
-    espeak-ng (asynchronous in the mode pyttsx3 uses) queues a new rate or volume for its own
-    thread. Each ``runAndWait`` starts by calling the driver's ``stop``, which cancels espeak if
-    it is still busy: the settings still queued are dropped and the previous ones restored, and
-    the cancel can take the text with it. Measured before this wait: a rate changed just before
-    a render was ignored in a third of renders (and the file cached under the new rate), a fresh
-    voice process kept the default rate in one start in ten. Other drivers need nothing.
-    """
-    if not driver.endswith(".espeak"):
-        return lambda: None
-    from pyttsx3.drivers import _espeak
-
-    def settle() -> None:
-        _espeak.Synchronize()
-
-    return settle
 
 
 def _has_sound(path: Path) -> bool:

@@ -46,7 +46,7 @@ cache written before, whose files carry the synthesiser's silence and so measure
 rendered again rather than sizing slots with the wrong lengths."""
 SYSTEM_FORMAT: Final = "\x00settled"
 """Part of the system voice's cache keys: its files are rendered after espeak has taken the
-rate (``renderer._espeak_settle``). Before, a file could hold speech at the previous rate under
+rate (``Pyttsx3Synthesiser._settle``). Before, a file could hold speech at the previous rate under
 the new rate's key; such a cache is rendered again, cheaply. The natural voice was never
 affected, so its costly files are kept."""
 
