@@ -28,7 +28,6 @@ class NoticeBar(QWidget):
             " border-bottom: 1px solid palette(mid); }"
         )
         self.label = FitLabel(lines=1, minimum_px=11)
-        self._lines = 1
         self.label.setAccessibleName("Notices")
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.dismiss_button = QPushButton("Dismiss")
@@ -64,7 +63,4 @@ class NoticeBar(QWidget):
     def _fit(self) -> None:
         """As many lines as the notices take when wrapped at this width, up to ``MAX_LINES``:
         a long one (a routine file's path, line and field) is shown whole, not cut off."""
-        lines = min(self.label.wrapped_lines(), MAX_LINES)
-        if lines != self._lines:
-            self._lines = lines
-            self.label.set_lines(lines)
+        self.label.set_lines(min(self.label.wrapped_lines(), MAX_LINES))

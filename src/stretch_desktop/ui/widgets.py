@@ -393,6 +393,8 @@ class FitLabel(QLabel):
 
     def set_lines(self, lines: int) -> None:
         """Keep the height of ``lines`` lines (a notice bar grows with its notices)."""
+        if lines == self._lines:
+            return
         self._lines = lines
         self.set_preferred_px(self._preferred_px, self.font().bold())
 
