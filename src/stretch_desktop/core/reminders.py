@@ -21,9 +21,9 @@ given its :class:`ScheduleState` (saved by the window beside the reminders): a r
 fell due while the app was not running (the machine was off at 07:30 and is switched on at 07:50)
 is then shown once, like one missed in a sleep, and restarting the app never repeats one already
 shown, skipped or snoozed past. A reminder added or changed since that last look (on the
-command line while the app was not running) begins with the schedule: 07:30 added at 07:45 is
-not one missed at 07:30. Without a saved state, what fell due before the schedule began is not
-shown.
+command line while the app was not running) begins when the reminders were changed (the file's
+time, or else when the schedule begins): 07:30 added at 07:45 is not one missed at 07:30.
+Without a saved state, what fell due before the schedule began is not shown.
 """
 
 from __future__ import annotations
@@ -192,8 +192,9 @@ class ScheduleState:
     """(reminder id, local date) the person skipped for the day."""
     known: frozenset[Known] | None = None
     """Each reminder as it stood at the last look: one added or changed since (on the command
-    line, while the app was not running) begins when the next schedule does. None: not
-    recorded (a state from before this was kept), and every reminder counts as known."""
+    line, while the app was not running) begins when it was changed (``ReminderSchedule``'s
+    ``edited``). None: not recorded (a state from before this was kept), and every reminder
+    counts as known."""
 
 
 def _wall(day: date, time: str) -> datetime:
