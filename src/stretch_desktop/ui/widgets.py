@@ -476,8 +476,7 @@ class FitLabel(QLabel):
             if self._shortened:  # measured whole, at every size
                 QLabel.setText(self, self._full)
                 self._unshorten()
-            self._fit_font()
-            if self._lines == 1 and not self.fits():
+            if not self._fit_font() and self._lines == 1:
                 metrics = QFontMetricsF(self.font())
                 width = self.contentsRect().width()
                 QLabel.setText(
@@ -498,8 +497,10 @@ class FitLabel(QLabel):
             self._named = False
         self._shortened = False
 
-    def _fit_font(self) -> None:
-        """The largest pixel size from preferred down to the minimum at which the text fits."""
+    def _fit_font(self) -> bool:
+        """The largest pixel size from preferred down to the minimum at which the text fits;
+        whether it fits at that size (the label's text changes up to once a second, so each
+        measurement is asked once)."""
         font = QFont(self.font())
 
         def fits(pixels: int) -> bool:
@@ -507,5 +508,6 @@ class FitLabel(QLabel):
             QLabel.setFont(self, font)
             return self.fits()
 
-        if not fits(self._preferred_px):
-            fits(largest_that_fits(self._minimum_px, self._preferred_px - 1, fits))
+        if fits(self._preferred_px):
+            return True
+        return fits(largest_that_fits(self._minimum_px, self._preferred_px - 1, fits))
